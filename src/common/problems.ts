@@ -1,0 +1,67 @@
+/**
+ * Problems found in the input are data until the boundary (the CLI decides exit codes in one place).
+ * A warning is something the report shows: a skipped record, a limit reached, a truncated file.
+ */
+export interface Warning {
+  /** Stable dotted code, e.g. "capture.truncated-record", "tcp.limit.connections". */
+  readonly code: string;
+  /** One line for a person. Capture content in it must already be cut short; renderers escape it. */
+  readonly message: string;
+  readonly file?: number;
+  readonly offset?: number;
+  readonly frame?: number;
+  /** How many times it happened, when it is an aggregate. */
+  readonly count?: number;
+}
+
+/** Collects warnings, folding repeats of the same code into a count so hostile input cannot flood memory. */
+export class WarningLog {
+  private readonly byKey = new Map<string, { w: Warning; count: number }>();
+  constructor(private readonly maxDistinct = 1000) {}
+
+  add(w: Warning): void {
+    const key = w.code + "\u0000" + (w.file ?? "");
+    const hit = this.byKey.get(key);
+    if (hit) {
+      hit.count += w.count ?? 1;
+      return;
+    }
+    if (this.byKey.size >= this.maxDistinct) return;
+    this.byKey.set(key, { w, count: w.count ?? 1 });
+  }
+
+  list(): Warning[] {
+    return [...this.byKey.values()].map(({ w, count }) => (count > 1 ? { ...w, count } : w));
+  }
+}
+
+/**
+ * A fatal input error: the file cannot be read as a capture (or no longer can, from `offset` on).
+ * Carries what a one-line message needs: which file, where, what was expected, what was found.
+ */
+export class InputError extends Error {
+  constructor(
+    readonly code: InputErrorCode,
+    readonly file: string,
+    readonly offset: number | null,
+    message: string,
+  ) {
+    super(message);
+    this.name = "InputError";
+  }
+
+  /** `file: offset N: message` — the line the CLI prints. */
+  oneLine(): string {
+    return `${this.file}${this.offset === null ? "" : `: offset ${this.offset}`}: ${this.message}`;
+  }
+}
+
+export type InputErrorCode =
+  | "not-found"
+  | "unreadable"
+  | "empty"
+  | "not-a-capture"
+  | "truncated-header"
+  | "bad-record"
+  | "bad-block"
+  | "gzip";

@@ -1,0 +1,314 @@
+/**
+ * The JSON report: a versioned contract CI users script against.
+ *
+ * Zod schemas are the single source of truth: TypeScript types are inferred from them, every
+ * report is validated against them in tests, and `npm run schema` exports docs/report.schema.json.
+ *
+ * Frame numbers are 1-based per input file, as Wireshark numbers them. Objects that carry frame
+ * numbers also carry `file`, the index into `captures[]` (always 0 for a single capture). Times are
+ * ISO-8601 UTC strings with the capture's precision (6 or 9 fractional digits).
+ *
+ * Compatibility: fields are only added within a schemaVersion; renaming or removing one bumps it.
+ */
+import { z } from "zod";
+
+export const SCHEMA_VERSION = 1 as const;
+
+const int = () => z.number().int();
+const nonneg = () => z.number().int().nonnegative();
+const frameNo = () => z.number().int().positive();
+
+export const EndpointSchema = z.object({ ip: z.string(), port: int().min(0).max(65535) });
+
+/** A frame and its time: where something happened. */
+export const MarkSchema = z.object({ file: nonneg(), frame: frameNo(), time: z.string() });
+
+export const SeveritySchema = z.enum(["info", "low", "medium", "high"]);
+
+export const WarningSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  file: nonneg().optional(),
+  offset: nonneg().optional(),
+  frame: frameNo().optional(),
+  count: nonneg().optional(),
+});
+
+export const CaptureSchema = z.object({
+  file: z.string(),
+  format: z.enum(["pcap", "pcapng"]),
+  compressed: z.boolean(),
+  precision: z.enum(["us", "ns"]),
+  endian: z.enum(["little", "big"]),
+  packets: nonneg(),
+  bytes: nonneg(),
+  linkTypes: z.array(z.object({ linkType: nonneg(), name: z.string(), packets: nonneg() })),
+  firstTime: z.string().nullable(),
+  lastTime: z.string().nullable(),
+  /** False when the file broke off (truncated or corrupt): the report covers what came before. */
+  complete: z.boolean(),
+  warnings: z.array(WarningSchema),
+});
+
+export const TimelineKindSchema = z.enum([
+  "control.syn",
+  "control.syn-ack",
+  "control.ack",
+  "banner",
+  "command",
+  "reply",
+  "login",
+  "tls",
+  "announcement",
+  "data.syn",
+  "data.syn-ack",
+  "data.ack",
+  "data.first-byte",
+  "data.last-byte",
+  "data.fin",
+  "data.rst",
+  "data.icmp",
+  "data.gap",
+  "transfer.command",
+  "transfer.reply",
+  "quit",
+  "control.fin",
+  "control.rst",
+  "control.end",
+  "gap",
+]);
+
+export const TimelineEventSchema = z.object({
+  file: nonneg(),
+  frame: frameNo(),
+  time: z.string(),
+  /** Seconds since the session's first frame. */
+  offset: z.number(),
+  kind: TimelineKindSchema,
+  /** Which lane the event is on: "control" or the data channel id ("d1", "d2", ...). */
+  lane: z.string(),
+  /** Who sent it. */
+  from: z.enum(["client", "server", "other"]),
+  summary: z.string(),
+});
+
+export const ReplyRefSchema = z.object({
+  code: int(),
+  file: nonneg(),
+  frame: frameNo(),
+  text: z.string(),
+});
+
+export const AnnouncementSchema = z.object({
+  command: z.enum(["PORT", "PASV", "EPRT", "EPSV", "LPRT", "LPSV"]),
+  mode: z.enum(["active", "passive"]),
+  file: nonneg(),
+  requestFrame: frameNo(),
+  /** Frame whose payload carries the address (the request for active, the reply for passive). */
+  frame: frameNo(),
+  time: z.string(),
+  raw: z.string(),
+  /** Decoded address; null when the announcement could not be decoded (see `error`). */
+  ip: z.string().nullable(),
+  port: int().min(0).max(65535).nullable(),
+  family: z.union([z.literal(4), z.literal(6)]).nullable(),
+  error: z.string().nullable(),
+  reply: ReplyRefSchema.nullable(),
+  accepted: z.boolean(),
+});
+
+export const HandshakeSchema = z.object({
+  syn: MarkSchema.nullable(),
+  synAck: MarkSchema.nullable(),
+  ack: MarkSchema.nullable(),
+  /** SYN to SYN-ACK plus SYN-ACK to ACK as seen at the capture point, in milliseconds. */
+  rttMs: z.number().nullable(),
+});
+
+export const ConnectionOutcomeSchema = z.enum([
+  "established", // handshake completed (or picked up mid-stream with traffic both ways)
+  "syn-unanswered", // SYN(s) and nothing back
+  "rejected-rst", // SYN answered by RST
+  "rejected-icmp", // SYN answered by an ICMP unreachable
+  "mid-stream", // no handshake in the capture, but traffic
+]);
+
+export const ConnectionSchema = z.object({
+  file: nonneg(),
+  client: EndpointSchema,
+  server: EndpointSchema,
+  /** Which FTP party opened it: in active mode the server, in passive mode the client. */
+  initiator: z.enum(["client", "server"]),
+  synFrame: frameNo().nullable(),
+  synCount: nonneg(),
+  handshake: HandshakeSchema,
+  established: z.boolean(),
+  outcome: ConnectionOutcomeSchema,
+  /** Linked by host pair, port and timing rather than an exact address match. */
+  inferred: z.boolean(),
+  inferredReason: z.string().nullable(),
+  firstFrame: frameNo(),
+  lastFrame: frameNo(),
+  /** Application bytes, each sequence byte once, per FTP direction. */
+  bytes: z.object({ toClient: nonneg(), toServer: nonneg() }),
+  missingBytes: z.object({ toClient: nonneg(), toServer: nonneg() }),
+  retransmittedBytes: nonneg(),
+  closedBy: z.enum(["client", "server", "both", "rst-client", "rst-server", "capture-end", "idle", "evicted"]).nullable(),
+  icmp: z
+    .object({ file: nonneg(), frame: frameNo(), reporter: z.string(), meaning: z.string(), type: nonneg(), code: nonneg() })
+    .nullable(),
+});
+
+export const TransferStatusSchema = z.enum(["complete", "failed", "aborted", "incomplete", "unknown"]);
+
+export const TransferSchema = z.object({
+  command: z.enum(["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"]),
+  argument: z.string(),
+  file: nonneg(),
+  requestFrame: frameNo(),
+  direction: z.enum(["download", "upload", "listing"]),
+  type: z.enum(["ascii", "binary", "ebcdic", "local"]).nullable(),
+  /** Application bytes moved in the transfer's direction, each byte once. */
+  bytes: nonneg(),
+  /** Size the server announced (`150 ... (N bytes)`) or the last SIZE reply for the same name. */
+  announcedSize: nonneg().nullable(),
+  firstDataFrame: frameNo().nullable(),
+  lastDataFrame: frameNo().nullable(),
+  durationSeconds: z.number().nullable(),
+  throughputBytesPerSecond: z.number().nullable(),
+  replies: z.array(ReplyRefSchema),
+  status: TransferStatusSchema,
+  /** One sentence that explains a transfer that did not complete, built from the evidence. */
+  verdict: z.string().nullable(),
+});
+
+export const DataChannelSchema = z.object({
+  /** "d1", "d2", ... in order of the announcement (or connection, for unannounced ones). */
+  id: z.string(),
+  mode: z.enum(["active", "passive", "extended-active", "extended-passive", "unknown"]),
+  announcement: AnnouncementSchema.nullable(),
+  connection: ConnectionSchema.nullable(),
+  transfer: TransferSchema.nullable(),
+});
+
+export const SessionModeSchema = z.enum(["active", "passive", "extended-active", "extended-passive", "mixed", "none"]);
+
+export const SessionSchema = z.object({
+  /** "s1", "s2", ... in order of the control connection's first frame. */
+  id: z.string(),
+  file: nonneg(),
+  client: EndpointSchema,
+  server: EndpointSchema,
+  recognisedBy: z.enum(["port-21", "control-port-option", "banner-heuristic"]),
+  mode: SessionModeSchema,
+  /** Data channels per mode, to explain "mixed". */
+  modes: z.record(z.string(), nonneg()),
+  start: z.string(),
+  end: z.string(),
+  durationSeconds: z.number(),
+  midStream: z.boolean(),
+  banner: z.string().nullable(),
+  login: z.object({
+    user: z.string().nullable(),
+    /** Redacted ("<redacted>") unless --show-credentials; null when no PASS was seen. */
+    password: z.string().nullable(),
+    outcome: z.enum(["success", "failed", "none", "unknown"]),
+    attempts: nonneg(),
+    failures: nonneg(),
+  }),
+  tls: z.boolean(),
+  tlsFrame: frameNo().nullable(),
+  handshake: HandshakeSchema,
+  closedBy: z.enum(["client", "server", "both", "rst-client", "rst-server", "capture-end", "idle", "evicted"]).nullable(),
+  quit: z.boolean(),
+  counts: z.object({
+    commands: nonneg(),
+    replies: nonneg(),
+    announcements: nonneg(),
+    transfers: nonneg(),
+    droppedAnnouncements: nonneg(),
+    droppedTimelineEvents: nonneg(),
+  }),
+  timeline: z.array(TimelineEventSchema),
+  dataChannels: z.array(DataChannelSchema),
+});
+
+export const FindingSchema = z.object({
+  code: z.string(),
+  severity: SeveritySchema,
+  title: z.string(),
+  /** Session id, or null for capture-wide findings (capture.gap, login.bruteforce across sessions). */
+  session: z.string().nullable(),
+  /** Data channel id within the session, when the finding is about one. */
+  dataChannel: z.string().nullable(),
+  /** Evidence frames (1-based, in `file`). */
+  file: nonneg(),
+  frames: z.array(frameNo()),
+  message: z.string(),
+  remedy: z.string(),
+});
+
+export const SummarySchema = z.object({
+  captures: nonneg(),
+  packets: nonneg(),
+  sessions: nonneg(),
+  dataChannels: nonneg(),
+  transfers: z.object({
+    total: nonneg(),
+    complete: nonneg(),
+    failed: nonneg(),
+    aborted: nonneg(),
+    incomplete: nonneg(),
+    unknown: nonneg(),
+  }),
+  modes: z.record(z.string(), nonneg()),
+  findings: z.object({ info: nonneg(), low: nonneg(), medium: nonneg(), high: nonneg() }),
+  /** Highest finding severity, or null for none. */
+  worstSeverity: SeveritySchema.nullable(),
+});
+
+export const ReportSchema = z.object({
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  tool: z.object({ name: z.literal("ftpcap"), version: z.string() }),
+  captures: z.array(CaptureSchema),
+  summary: SummarySchema,
+  sessions: z.array(SessionSchema),
+  findings: z.array(FindingSchema),
+  /** Decoder and reassembly counters over the whole input. */
+  stats: z.object({
+    packets: nonneg(),
+    tcpSegments: nonneg(),
+    connections: nonneg(),
+    notIp: nonneg(),
+    truncatedPackets: nonneg(),
+    badHeaders: nonneg(),
+    unknownLinkTypes: z.array(z.object({ linkType: nonneg(), packets: nonneg() })),
+    missingBytes: nonneg(),
+  }),
+  /** Run-wide warnings: limits reached, records skipped, files cut short. */
+  warnings: z.array(WarningSchema),
+  /** False when any input broke off or a limit dropped data: absence of evidence is weaker. */
+  complete: z.boolean(),
+});
+
+export type Endpoint = z.infer<typeof EndpointSchema>;
+export type Mark = z.infer<typeof MarkSchema>;
+export type Severity = z.infer<typeof SeveritySchema>;
+export type CaptureReport = z.infer<typeof CaptureSchema>;
+export type TimelineKind = z.infer<typeof TimelineKindSchema>;
+export type TimelineEvent = z.infer<typeof TimelineEventSchema>;
+export type ReplyRef = z.infer<typeof ReplyRefSchema>;
+export type AnnouncementReport = z.infer<typeof AnnouncementSchema>;
+export type Handshake = z.infer<typeof HandshakeSchema>;
+export type ConnectionOutcome = z.infer<typeof ConnectionOutcomeSchema>;
+export type ConnectionReport = z.infer<typeof ConnectionSchema>;
+export type TransferStatus = z.infer<typeof TransferStatusSchema>;
+export type TransferReport = z.infer<typeof TransferSchema>;
+export type DataChannelReport = z.infer<typeof DataChannelSchema>;
+export type SessionMode = z.infer<typeof SessionModeSchema>;
+export type SessionReport = z.infer<typeof SessionSchema>;
+export type Finding = z.infer<typeof FindingSchema>;
+export type Summary = z.infer<typeof SummarySchema>;
+export type Report = z.infer<typeof ReportSchema>;
+
+export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, low: 1, medium: 2, high: 3 };
