@@ -178,6 +178,8 @@ export const TransferSchema = z.object({
   throughputBytesPerSecond: z.number().nullable(),
   replies: z.array(ReplyRefSchema),
   status: TransferStatusSchema,
+  /** The first bytes of the data looked binary (NUL bytes or many non-text bytes); null when no data was seen. */
+  looksBinary: z.boolean().nullable(),
   /** One sentence that explains a transfer that did not complete, built from the evidence. */
   verdict: z.string().nullable(),
 });
