@@ -27,6 +27,11 @@ export interface PacketRecord {
 
 export interface RecordSink {
   onRecord(r: PacketRecord): void;
+  /**
+   * Optional: called once per input file when its header has been read, before its first record,
+   * so later stages can format that file's timestamps with the right precision while streaming.
+   */
+  onFileStart?(file: number, info: { path: string; format: CaptureFormat; precision: Precision }): void;
 }
 
 /** What the reader learned about one input file; becomes `captures[]` in the report. */
