@@ -1,5 +1,253 @@
-/** Entry point of the ftpcap command (placeholder until the CLI stage lands). */
+/**
+ * The ftpcap command: `ftpcap analyze <captures...>` (or just `ftpcap <captures...>`).
+ *
+ * commander parses, zod validates at the edge, exit.ts owns the exit codes. Problems are data
+ * until here; this is the only place that prints them and picks a code.
+ */
+import { Command, CommanderError, Option } from "commander";
+import { z } from "zod";
+import { analyzeFiles } from "../analyze.js";
+import { DEFAULT_LIMITS, LIMIT_DOCS, type Limits } from "../common/limits.js";
+import { InputError } from "../common/problems.js";
+import { render, renderNdjsonSession, renderNdjsonSummary } from "../report/index.js";
+import { SEVERITY_RANK, type Report, type Severity } from "../report/schema.js";
+import { VERSION } from "../version.js";
+import { EXIT } from "./exit.js";
+import { fileSink, stdoutSink, type OutputSink } from "./output.js";
+import { makeProgress } from "./progress.js";
+
+const FORMATS = ["table", "json", "ndjson", "markdown", "html", "sarif", "junit"] as const;
+type Format = (typeof FORMATS)[number];
+const FAIL_ON = ["info", "low", "medium", "high", "none"] as const;
+
+const EXTENSION_FORMAT: Readonly<Record<string, Format>> = {
+  ".json": "json",
+  ".ndjson": "ndjson",
+  ".jsonl": "ndjson",
+  ".md": "markdown",
+  ".markdown": "markdown",
+  ".html": "html",
+  ".htm": "html",
+  ".sarif": "sarif",
+  ".xml": "junit",
+  ".txt": "table",
+};
+
+const port = z.coerce.number().int().min(1).max(65535);
+
+const OptionsSchema = z.object({
+  format: z.enum(FORMATS).optional(),
+  output: z.string().min(1).optional(),
+  failOn: z.enum(FAIL_ON),
+  controlPort: z.array(port),
+  session: z.array(z.string().regex(/^s\d+$/, "session ids look like s1, s2, ...")),
+  showCredentials: z.boolean(),
+  color: z.boolean(),
+  maxDiagrams: z.coerce.number().int().min(0).max(10_000),
+  width: z.coerce.number().int().min(40).max(1000).optional(),
+  limit: z.array(z.string()),
+  progress: z.boolean(),
+});
+type Options = z.infer<typeof OptionsSchema>;
+
+class UsageError extends Error {}
+
 export async function main(argv: string[]): Promise<number> {
-  process.stdout.write(`ftpcap: ${argv.join(" ")}\n`);
-  return 0;
+  const program = new Command();
+  let ran: Promise<number> | null = null;
+  program
+    .name("ftpcap")
+    .description("Offline FTP capture analyzer: control sessions, PORT/PASV/EPRT/EPSV/LPRT/LPSV, data connections, transfers, findings.")
+    .version(VERSION, "-V, --version")
+    .showHelpAfterError("(run ftpcap --help for usage)")
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+
+  const analyze = program
+    .command("analyze", { isDefault: true })
+    .description("analyze captures (pcap, pcapng, gzip; files, directories, or - for standard input)")
+    .argument("<captures...>", "capture files, directories of captures, or - for standard input")
+    .addOption(new Option("-f, --format <format>", "output format (default: table on a terminal, json otherwise; or from the -o extension)").choices(FORMATS))
+    .option("-o, --output <file>", "write the report to a file (atomically: temp file, then rename)")
+    .addOption(new Option("--fail-on <severity>", "exit 1 when a finding is at or above this severity").choices(FAIL_ON).default("high"))
+    .option("--control-port <port>", "also treat connections to this port as FTP control (repeatable)", collect, [] as string[])
+    .option("--session <id>", "only report this session (repeatable), e.g. s2", collect, [] as string[])
+    .option("--show-credentials", "show passwords in the report (redacted by default)", false)
+    .option("--no-color", "no ANSI colors (also: NO_COLOR set, or output not a terminal)")
+    .option("--max-diagrams <n>", "sequence diagrams drawn in markdown and html", "20")
+    .option("--width <columns>", "table width (default: the terminal's, or 100)")
+    .option("--limit <name=value>", "change a named limit (repeatable); see --help-limits", collect, [] as string[])
+    .option("--no-progress", "no progress line on standard error")
+    .option("--help-limits", "list the named limits and their defaults")
+    .action((captures: string[], raw: Record<string, unknown>) => {
+      ran = run(captures, raw);
+    });
+  analyze.showHelpAfterError("(run ftpcap analyze --help for usage)");
+  analyze.exitOverride();
+  if (argv.includes("--help-limits")) {
+    process.stdout.write(limitsHelp());
+    return EXIT.OK;
+  }
+  try {
+    await program.parseAsync(argv, { from: "user" });
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return EXIT.OK;
+      return EXIT.USAGE; // commander already printed the one-line error and the help hint
+    }
+    return internalError(e);
+  }
+  return ran ?? EXIT.OK;
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, ...value.split(",").map((v) => v.trim()).filter((v) => v.length > 0)];
+}
+
+async function run(captures: string[], raw: Record<string, unknown>): Promise<number> {
+  let opts: Options;
+  let limits: Partial<Limits>;
+  try {
+    opts = parseOptions(raw);
+    limits = parseLimits(opts.limit);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      process.stderr.write(`ftpcap: ${e.message}\n(run ftpcap analyze --help for usage)\n`);
+      return EXIT.USAGE;
+    }
+    return internalError(e);
+  }
+
+  const format: Format = opts.format ?? formatFromPath(opts.output) ?? (process.stdout.isTTY ? "table" : "json");
+  const color = opts.color && !process.env["NO_COLOR"] && format === "table" && !opts.output && Boolean(process.stdout.isTTY);
+  const width = opts.width ?? (process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100);
+  const progress = makeProgress(opts.progress && Boolean(process.stderr.isTTY) && !process.env["CI"]);
+  const renderOpts = {
+    color,
+    width,
+    showCredentials: opts.showCredentials,
+    maxDiagrams: opts.maxDiagrams,
+    failOn: opts.failOn === "none" ? null : (opts.failOn as Severity),
+  };
+
+  let out: OutputSink;
+  try {
+    out = opts.output ? fileSink(opts.output) : stdoutSink();
+  } catch (e) {
+    process.stderr.write(`ftpcap: cannot write ${opts.output}: ${(e as Error).message}\n`);
+    return EXIT.USAGE;
+  }
+
+  // SIGINT: stop reading, report what was read (when writing to a file), exit 130.
+  const abort = new AbortController();
+  let interrupted = false;
+  const onSigint = () => {
+    if (interrupted) process.exit(EXIT.INTERRUPTED);
+    interrupted = true;
+    abort.abort();
+  };
+  process.on("SIGINT", onSigint);
+
+  const wanted = new Set(opts.session);
+  const keep = (id: string) => wanted.size === 0 || wanted.has(id);
+  let report: Report;
+  try {
+    report = await analyzeFiles(captures, {
+      controlPorts: opts.controlPort,
+      showCredentials: opts.showCredentials,
+      limits,
+      signal: abort.signal,
+      onProgress: progress.update,
+      ...(format === "ndjson"
+        ? { onSession: (s, findings) => { if (keep(s.id)) out.write(renderNdjsonSession(s, findings)); } }
+        : {}),
+    });
+  } catch (e) {
+    progress.done();
+    process.off("SIGINT", onSigint);
+    out.abort();
+    if (e instanceof InputError) {
+      process.stderr.write(`ftpcap: ${e.oneLine()}\n`);
+      return EXIT.USAGE;
+    }
+    return internalError(e);
+  } finally {
+    progress.done();
+  }
+  process.off("SIGINT", onSigint);
+
+  if (wanted.size > 0) {
+    const missing = [...wanted].filter((id) => !report.sessions.some((s) => s.id === id));
+    if (missing.length > 0) process.stderr.write(`ftpcap: no session ${missing.join(", ")} (the report has ${report.sessions.length})\n`);
+    report = { ...report, sessions: report.sessions.filter((s) => keep(s.id)), findings: report.findings.filter((f) => f.session === null || keep(f.session)) };
+  }
+
+  if (interrupted) {
+    if (!opts.output) {
+      out.abort();
+      process.stderr.write("ftpcap: interrupted\n");
+      return EXIT.INTERRUPTED;
+    }
+    process.stderr.write(`ftpcap: interrupted; writing the report of what was read to ${opts.output}\n`);
+  }
+  try {
+    out.write(format === "ndjson" ? renderNdjsonSummary(report) : render(format, report, renderOpts));
+    out.commit();
+  } catch (e) {
+    out.abort();
+    if ((e as NodeJS.ErrnoException).code === "EPIPE") return EXIT.OK;
+    process.stderr.write(`ftpcap: cannot write the report: ${(e as Error).message}\n`);
+    return EXIT.USAGE;
+  }
+  for (const c of report.captures) {
+    if (!c.complete) process.stderr.write(`ftpcap: warning: ${c.file} was not read to the end; the report covers what came before (see warnings)\n`);
+  }
+  if (interrupted) return EXIT.INTERRUPTED;
+  if (opts.failOn !== "none") {
+    const bar = SEVERITY_RANK[opts.failOn as Severity];
+    if (report.findings.some((f) => SEVERITY_RANK[f.severity] >= bar)) return EXIT.FINDINGS;
+  }
+  return EXIT.OK;
+}
+
+function parseOptions(raw: Record<string, unknown>): Options {
+  const r = OptionsSchema.safeParse({ ...raw, progress: raw["progress"] !== false, color: raw["color"] !== false });
+  if (!r.success) {
+    const issue = r.error.issues[0]!;
+    const name = issue.path.length ? `--${String(issue.path[0]).replace(/[A-Z]/g, (c) => "-" + c.toLowerCase())}` : "option";
+    throw new UsageError(`${name}: ${issue.message}`);
+  }
+  return r.data;
+}
+
+function parseLimits(items: string[]): Partial<Limits> {
+  const out: Partial<Limits> = {};
+  for (const item of items) {
+    const m = /^([A-Za-z]+)=(\d+)$/.exec(item);
+    if (!m) throw new UsageError(`--limit ${JSON.stringify(item)}: expected name=value, e.g. maxConnections=50000`);
+    const name = m[1] as keyof Limits;
+    if (!(name in DEFAULT_LIMITS)) throw new UsageError(`--limit: unknown limit ${JSON.stringify(m[1])} (see --help-limits)`);
+    const v = Number(m[2]);
+    if (!Number.isSafeInteger(v) || v < 1) throw new UsageError(`--limit ${name}: must be a positive integer`);
+    out[name] = v;
+  }
+  return out;
+}
+
+function formatFromPath(path: string | undefined): Format | undefined {
+  if (!path) return undefined;
+  const m = /\.[A-Za-z]+$/.exec(path);
+  return m ? EXTENSION_FORMAT[m[0].toLowerCase()] : undefined;
+}
+
+function limitsHelp(): string {
+  const rows = (Object.keys(DEFAULT_LIMITS) as (keyof Limits)[]).map((k) => `  ${k.padEnd(32)} ${String(DEFAULT_LIMITS[k]).padStart(10)}  ${LIMIT_DOCS[k]}`);
+  return `Named limits (change with --limit name=value; reaching one is a warning in the report):\n${rows.join("\n")}\n`;
+}
+
+function internalError(e: unknown): number {
+  const msg = e instanceof Error ? e.message : String(e);
+  process.stderr.write(`ftpcap: internal error: ${msg.split("\n")[0]} (please report it; FTPCAP_DEBUG=1 shows details)\n`);
+  if (process.env["FTPCAP_DEBUG"]) process.stderr.write(`${e instanceof Error ? e.stack : ""}\n`);
+  return EXIT.INTERNAL;
 }

@@ -1,0 +1,192 @@
+/**
+ * The pipeline: capture -> decode -> tcp -> ftp -> correlate -> findings -> Report.
+ *
+ * Everything below readCaptures is synchronous push; this is the one place the stages are wired.
+ */
+import { isoTime, type Precision } from "./common/frame.js";
+import { DEFAULT_LIMITS, type Limits } from "./common/limits.js";
+import { WarningLog, type Warning } from "./common/problems.js";
+import { readCaptures } from "./capture/read.js";
+import type { CaptureFormat, CaptureSummary, PacketRecord, ReadProgress, RecordSink } from "./capture/types.js";
+import { Decoder } from "./decode/decoder.js";
+import type { DecodeSink, IcmpTcpError, TcpSegment } from "./decode/types.js";
+import { Assembler } from "./tcp/assembler.js";
+import { Correlator } from "./correlate/correlator.js";
+import { buildSession } from "./correlate/build.js";
+import type { SessionState } from "./correlate/state.js";
+import { detectFindings } from "./findings/detect.js";
+import type { ControlAnomaly } from "./ftp/types.js";
+import {
+  SCHEMA_VERSION,
+  SEVERITY_RANK,
+  type CaptureReport,
+  type Finding,
+  type Report,
+  type SessionReport,
+  type Severity,
+} from "./report/schema.js";
+import { linkTypeName } from "./linktypes.js";
+import { VERSION } from "./version.js";
+
+export interface AnalyzeOptions {
+  limits?: Partial<Limits>;
+  /** Ports besides 21 whose connections are FTP control connections. */
+  controlPorts?: readonly number[];
+  showCredentials?: boolean;
+  /** Called as each session is final, with its findings (for streaming ndjson output). */
+  onSession?: (session: SessionReport, findings: Finding[]) => void;
+  onProgress?: (p: ReadProgress) => void;
+  signal?: AbortSignal;
+}
+
+export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOptions = {}): Promise<Report> {
+  const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
+  const warnings = new WarningLog();
+  const precision = new Map<number, Precision>();
+  const precisionOf = (file: number): Precision => precision.get(file) ?? "us";
+  const showCredentials = options.showCredentials ?? false;
+
+  const states: SessionState[] = [];
+  const reports: SessionReport[] = [];
+  const anomalies = new Map<string, ControlAnomaly[]>();
+  const correlator = new Correlator({
+    limits,
+    warnings,
+    controlPorts: new Set(options.controlPorts ?? []),
+    showCredentials,
+    onSessionFinal: (s) => {
+      states.push(s);
+      const r = buildSession(s, { precisionOf, showCredentials, maxTimelineEvents: limits.maxTimelineEvents });
+      reports.push(r);
+      anomalies.set(s.id, s.anomalies);
+      if (options.onSession) {
+        const { findings, verdicts } = detectFindings([r], findingContext([r]));
+        applyVerdicts([r], verdicts);
+        options.onSession(r, findings.filter((f) => f.session === r.id));
+      }
+    },
+  });
+  const assembler = new Assembler(correlator.factory, limits, warnings);
+  const sink: DecodeSink = {
+    onTcp: (seg: TcpSegment) => assembler.onSegment(seg),
+    onIcmpError: (e: IcmpTcpError) =>
+      correlator.onIcmpError(e, assembler.lookup(e.quoted.src, e.quoted.dst, e.quoted.srcPort, e.quoted.dstPort)),
+  };
+  const decoder = new Decoder(sink, limits, warnings);
+  const records: RecordSink = {
+    onRecord: (r: PacketRecord) => decoder.onRecord(r),
+    onFileStart: (file: number, info: { path: string; format: CaptureFormat; precision: Precision }) => {
+      precision.set(file, info.precision);
+    },
+  };
+
+  const summaries = await readCaptures([...inputs], records, {
+    limits,
+    warnings,
+    ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+  summaries.forEach((s, i) => precision.set(i, s.precision));
+  assembler.finish();
+  correlator.finish();
+
+  reports.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
+  const captureIncomplete = summaries.some((s) => !s.complete);
+  function findingContext(sessions: SessionReport[]) {
+    return {
+      limits,
+      anomalies,
+      captureIncomplete,
+      missingBytes: assembler.stats.missingBytes,
+      precisionOf,
+      sessions,
+    };
+  }
+  const { findings, verdicts } = detectFindings(reports, findingContext(reports));
+  applyVerdicts(reports, verdicts);
+  sortFindings(findings);
+
+  const allWarnings: Warning[] = warnings.list();
+  const captures: CaptureReport[] = summaries.map((s) => captureReport(s));
+  const ds = decoder.stats;
+  const worst = findings.reduce<Severity | null>((w, f) => (w === null || SEVERITY_RANK[f.severity] > SEVERITY_RANK[w] ? f.severity : w), null);
+  const count = (st: string) => reports.reduce((n, r) => n + r.dataChannels.filter((d) => d.transfer?.status === st).length, 0);
+  const modes: Record<string, number> = {};
+  for (const r of reports) modes[r.mode] = (modes[r.mode] ?? 0) + 1;
+  const bySeverity = { info: 0, low: 0, medium: 0, high: 0 };
+  for (const f of findings) bySeverity[f.severity]++;
+
+  return {
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: "ftpcap", version: VERSION },
+    captures,
+    summary: {
+      captures: captures.length,
+      packets: summaries.reduce((n, s) => n + s.packets, 0),
+      sessions: reports.length,
+      dataChannels: reports.reduce((n, r) => n + r.dataChannels.length, 0),
+      transfers: {
+        total: reports.reduce((n, r) => n + r.dataChannels.filter((d) => d.transfer).length, 0),
+        complete: count("complete"),
+        failed: count("failed"),
+        aborted: count("aborted"),
+        incomplete: count("incomplete"),
+        unknown: count("unknown"),
+      },
+      modes,
+      findings: bySeverity,
+      worstSeverity: worst,
+    },
+    sessions: reports,
+    findings,
+    stats: {
+      packets: ds.packets,
+      tcpSegments: ds.tcp,
+      connections: assembler.stats.connections,
+      notIp: ds.notIp,
+      truncatedPackets: ds.truncated,
+      badHeaders: ds.badHeaders,
+      unknownLinkTypes: [...ds.unknownLinkTypes].map(([linkType, packets]) => ({ linkType, packets })),
+      missingBytes: assembler.stats.missingBytes,
+    },
+    warnings: allWarnings,
+    complete: !captureIncomplete && !allWarnings.some((w) => w.code.startsWith("limit.")),
+  };
+}
+
+function applyVerdicts(reports: SessionReport[], verdicts: Map<string, string>): void {
+  for (const r of reports)
+    for (const d of r.dataChannels) {
+      const v = verdicts.get(`${r.id}/${d.id}`);
+      if (v && d.transfer) d.transfer.verdict = v;
+    }
+}
+
+const RANK_DESC = (a: Finding, b: Finding) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity];
+
+function sortFindings(f: Finding[]): void {
+  // Most severe first; within a severity, in session and frame order (stable).
+  f.sort((a, b) => RANK_DESC(a, b) || sessionNo(a.session) - sessionNo(b.session) || a.file - b.file || (a.frames[0] ?? 0) - (b.frames[0] ?? 0));
+}
+
+function sessionNo(id: string | null): number {
+  return id === null ? 0 : Number(id.slice(1));
+}
+
+function captureReport(s: CaptureSummary): CaptureReport {
+  const iso = (t: { sec: number; nsec: number } | null) => (t ? isoTime(t, s.precision) : null);
+  return {
+    file: s.path,
+    format: s.format,
+    compressed: s.compressed,
+    precision: s.precision,
+    endian: s.endian,
+    packets: s.packets,
+    bytes: s.bytes,
+    linkTypes: [...s.linkTypes].map(([linkType, packets]) => ({ linkType, name: linkTypeName(linkType), packets })),
+    firstTime: iso(s.first),
+    lastTime: iso(s.last),
+    complete: s.complete,
+    warnings: s.warnings,
+  };
+}

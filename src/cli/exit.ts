@@ -1,0 +1,14 @@
+/**
+ * Exit codes — decided here and nowhere else (docs/usage.md lists them).
+ *
+ *   0   success: report written, no finding at or above --fail-on
+ *   1   findings at or above --fail-on
+ *   2   usage error, or an input that could not be read as a capture at all
+ *   70  internal error (a bug in ftpcap: one line on stderr, FTPCAP_DEBUG=1 for the stack)
+ *   130 interrupted (SIGINT); with --output the report of what was read is still written
+ *
+ * A capture that breaks off part-way is not an error: the report covers what was read, says so
+ * (`complete: false` and a warning), and the exit code follows the findings.
+ */
+export const EXIT = Object.freeze({ OK: 0, FINDINGS: 1, USAGE: 2, INTERNAL: 70, INTERRUPTED: 130 });
+export type ExitCode = (typeof EXIT)[keyof typeof EXIT];

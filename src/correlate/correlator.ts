@@ -1,0 +1,733 @@
+/**
+ * The correlator: FTP facts + TCP connections -> sessions, data channels and transfers.
+ *
+ * It is the StreamHandlerFactory given to the assembler. A connection to port 21 (or a
+ * --control-port) becomes a control session with a ControlChannel parser; every announcement
+ * registers an expectation (who will connect to which endpoint, from when); a new connection is
+ * matched to the newest expectation it fits — exactly, or by host pair and port when NAT or a
+ * 0.0.0.0 address makes the announced address wrong (then marked inferred, with the reason).
+ * Connections that fit nothing are remembered (bounded) so an announcement seen later in capture
+ * order can still claim them, and so a session can find data connections nobody announced.
+ */
+import { markOf, secondsBetween, type FrameMark, type Stamp } from "../common/frame.js";
+import type { Limits } from "../common/limits.js";
+import type { WarningLog } from "../common/problems.js";
+import type { IcmpTcpError } from "../decode/types.js";
+import { ControlChannel } from "../ftp/control.js";
+import { decodeEprt, decodeLprt, decodePort } from "../ftp/announce.js";
+import { looksLikeFtpBanner } from "../ftp/detect.js";
+import type {
+  AnnouncedAddress,
+  Announcement,
+  AnnouncementVerb,
+  ControlAnomaly,
+  ControlListener,
+  FtpCommand,
+  FtpReply,
+  RecognisedBy,
+} from "../ftp/types.js";
+import type { Side, StreamHandler, TcpConnection, TcpEventKind } from "../tcp/types.js";
+import {
+  MODE_OF_VERB,
+  TRANSFER_VERBS,
+  type ChannelState,
+  type Entry,
+  type Expectation,
+  type SessionState,
+  type TransferCommand,
+  type TransferDirection,
+  type TransferType,
+} from "./state.js";
+
+/** How long before its request a connection may appear and still be linked (capture-point reordering). */
+const EARLY_SLACK_SECONDS = 2;
+/** How long after its announcement an expectation may still be claimed by a new connection. */
+const EXPECTATION_SECONDS = 600;
+/** Bytes of each transfer kept to guess text or binary. */
+const SAMPLE_BYTES = 4096;
+/** Bytes a non-21 connection may carry before the banner heuristic gives up on it. */
+const PROBE_BYTES = 2048;
+
+export interface CorrelatorOptions {
+  limits: Limits;
+  warnings: WarningLog;
+  /** Extra ports whose connections are FTP control connections (besides 21). */
+  controlPorts: ReadonlySet<number>;
+  showCredentials: boolean;
+  /** Called when a session is final (its control and data connections are over, or the capture ended). */
+  onSessionFinal: (s: SessionState) => void;
+}
+
+export class Correlator {
+  private readonly sessions: SessionState[] = [];
+  private nextSession = 1;
+  /** Open expectations by the announced listening port. */
+  private readonly expectations = new Map<number, Expectation[]>();
+  /** Connections nothing has claimed yet, by the listening (TCP server) port; FIFO-bounded. */
+  private readonly unlinked = new Map<number, TcpConnection[]>();
+  private readonly unlinkedOrder: TcpConnection[] = [];
+  private unlinkedHead = 0;
+  /** Data connection -> its channel. */
+  private readonly channelOf = new Map<TcpConnection, ChannelState>();
+  /** ICMP errors quoting connections that were not (yet) linked. */
+  private readonly icmpOf = new Map<TcpConnection, IcmpTcpError>();
+  private readonly controlConns = new Set<TcpConnection>();
+
+  constructor(private readonly opts: CorrelatorOptions) {}
+
+  /** All sessions so far, in order of recognition. */
+  get allSessions(): readonly SessionState[] {
+    return this.sessions;
+  }
+
+  /** The StreamHandlerFactory for the assembler. */
+  readonly factory = (conn: TcpConnection): StreamHandler | null => {
+    if (conn.server.port === 21 || this.opts.controlPorts.has(conn.server.port)) {
+      return this.startSession(conn, conn.server.port === 21 ? "port-21" : "control-port-option", 0);
+    }
+    // A mid-stream pickup may have guessed the orientation wrong: the side on 21 is the server.
+    if (conn.midStream && (conn.client.port === 21 || this.opts.controlPorts.has(conn.client.port))) {
+      return this.startSession(conn, conn.client.port === 21 ? "port-21" : "control-port-option", 1);
+    }
+    const ch = this.claim(conn);
+    if (ch) return this.dataHandler(ch);
+    this.remember(conn);
+    return this.probeHandler(conn);
+  };
+
+  /** ICMP unreachable quoting a TCP segment: attach it to the connection it refused. */
+  onIcmpError(e: IcmpTcpError, conn: TcpConnection | null): void {
+    if (!conn) return;
+    const ch = this.channelOf.get(conn);
+    if (ch) {
+      if (!ch.icmp) ch.icmp = e;
+      this.entry(ch.session, { file: e.file, frame: e.frame, sec: e.sec, nsec: e.nsec }, "data.icmp", ch.id, "other",
+        `ICMP ${e.meaning} from ${e.reporter} for ${e.quoted.dst}:${e.quoted.dstPort}`);
+    } else if (!this.icmpOf.has(conn) && this.icmpOf.size < this.opts.limits.maxUnlinkedConnections) {
+      this.icmpOf.set(conn, e);
+    }
+  }
+
+  /** The capture is over: every session still open is finalized (the assembler has closed all connections). */
+  finish(): void {
+    for (const s of this.sessions) if (!s.finalized) this.finalize(s);
+  }
+
+  // ---------------------------------------------------------------- sessions
+
+  private startSession(conn: TcpConnection, by: RecognisedBy, ftpClientSide: Side): StreamHandler {
+    const s = this.newSession(conn, by, ftpClientSide);
+    return this.controlHandler(s);
+  }
+
+  private newSession(conn: TcpConnection, by: RecognisedBy, ftpClientSide: Side): SessionState {
+    const client = ftpClientSide === 0 ? conn.client : conn.server;
+    const server = ftpClientSide === 0 ? conn.server : conn.client;
+    const s: SessionState = {
+      id: `s${this.nextSession++}`,
+      conn,
+      ftpClientSide,
+      recognisedBy: by,
+      control: null as unknown as ControlChannel,
+      banner: null,
+      user: null,
+      password: null,
+      loginOutcome: "none",
+      loginAttempts: 0,
+      loginFailures: 0,
+      failureMarks: [],
+      tls: false,
+      tlsAt: null,
+      type: null,
+      quit: false,
+      entries: [],
+      droppedEntries: 0,
+      channels: [],
+      droppedAnnouncements: 0,
+      commands: 0,
+      replies: 0,
+      sizes: new Map(),
+      anomalies: [],
+      droppedAnomalies: 0,
+      openData: new Set(),
+      controlClosed: false,
+      finalized: false,
+      nextChannel: 1,
+    };
+    s.control = new ControlChannel(this.listenerFor(s), this.opts.limits, { serverIp: server.ip, clientIp: client.ip });
+    this.sessions.push(s);
+    this.controlConns.add(conn);
+    return s;
+  }
+
+  private controlHandler(s: SessionState): StreamHandler {
+    const flip = s.ftpClientSide; // TCP side XOR flip = FTP side (0 client, 1 server)
+    return {
+      onData: (side, buf, start, end, at) => s.control.onData((side ^ flip) as Side, buf, start, end, at),
+      onGap: (side, missing, at) => {
+        const ftpSide = (side ^ flip) as Side;
+        this.entry(s, markOf(at), "gap", "control", ftpSide === 0 ? "client" : "server", `${missing} bytes missing from the capture`);
+        s.control.onGap(ftpSide, missing, at);
+      },
+      onClose: () => {
+        s.control.end();
+        s.controlClosed = true;
+        if (s.openData.size === 0) this.finalize(s);
+      },
+    };
+  }
+
+  /**
+   * A connection on another port: watch its first bytes for an FTP banner (`220 ...`) followed by an
+   * FTP command from the client. SMTP also greets with 220, so the client's first verb decides.
+   */
+  private probeHandler(conn: TcpConnection): StreamHandler {
+    let decided = false;
+    let seen = 0;
+    const kept: { side: Side; bytes: Uint8Array; at: FrameMark }[] = [];
+    let serverFirst: string | null = null;
+    let clientFirst: string | null = null;
+    const text = (side: Side): string => {
+      let out = "";
+      for (const k of kept) if (k.side === side) out += Buffer.from(k.bytes).toString("latin1");
+      return out;
+    };
+    const handler: StreamHandler = {
+      onData: (side, buf, start, end, at) => {
+        if (decided) return;
+        seen += end - start;
+        kept.push({ side, bytes: buf.slice(start, end), at: markOf(at) });
+        if (serverFirst === null && side === 1) {
+          const t = text(1);
+          const nl = t.indexOf("\n");
+          if (nl >= 0 || t.length > 512) serverFirst = (nl >= 0 ? t.slice(0, nl) : t).replace(/\r$/, "");
+        }
+        if (clientFirst === null && side === 0) {
+          const t = text(0);
+          const nl = t.indexOf("\n");
+          if (nl >= 0 || t.length > 512) clientFirst = (nl >= 0 ? t.slice(0, nl) : t).replace(/\r$/, "");
+        }
+        if (serverFirst !== null && !looksLikeFtpBanner(serverFirst)) decided = true;
+        else if (serverFirst !== null && clientFirst !== null) {
+          decided = true;
+          const verb = clientFirst.split(/[ \t]/, 1)[0]!.toUpperCase();
+          if (/^(USER|AUTH|FEAT|SYST|OPTS|PASS|HOST|CLNT|PWD|NOOP|TYPE|PASV|EPSV|PORT|EPRT|LIST|HELP|QUIT)$/.test(verb)) {
+            this.promote(conn, kept);
+          }
+        }
+        if (seen > PROBE_BYTES) decided = true;
+        if (decided) kept.length = 0;
+      },
+      onGap: () => {
+        decided = true;
+        kept.length = 0;
+      },
+      onClose: () => {
+        this.probeOf.delete(conn);
+      },
+    };
+    this.probeOf.set(conn, handler);
+    return handler;
+  }
+
+  /** Handlers of connections still under the banner heuristic; replaced in place when they turn out to be FTP. */
+  private readonly probeOf = new Map<TcpConnection, StreamHandler>();
+
+  /** The probe recognised FTP: make a session and replay what was kept into its parser. */
+  private promote(conn: TcpConnection, kept: { side: Side; bytes: Uint8Array; at: FrameMark }[]): void {
+    this.forget(conn);
+    const s = this.newSession(conn, "banner-heuristic", 0);
+    const h = this.controlHandler(s);
+    for (const k of kept) h.onData(k.side, k.bytes, 0, k.bytes.length, k.at);
+    // From now on the probe forwards everything to the control handler.
+    const probe = this.probeOf.get(conn)!;
+    this.probeOf.delete(conn);
+    probe.onData = h.onData;
+    probe.onGap = h.onGap;
+    probe.onClose = h.onClose;
+  }
+
+  private listenerFor(s: SessionState): ControlListener {
+    return {
+      onCommand: (cmd) => this.onCommand(s, cmd),
+      onReply: (r) => this.onReply(s, r),
+      onAnnouncement: (a) => this.onAnnouncement(s, a),
+      onAnomaly: (a) => this.onAnomaly(s, a),
+      onTlsStart: (at, mech) => {
+        s.tls = true;
+        if (!s.tlsAt) s.tlsAt = at;
+        this.entry(s, at, "tls", "control", "server", `${mech} accepted: the control channel is encrypted from here`);
+      },
+      onTlsEnd: (at) => {
+        this.entry(s, at, "tls", "control", "client", "cleartext FTP resumes after TLS");
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- control facts
+
+  private onCommand(s: SessionState, cmd: FtpCommand): void {
+    s.commands++;
+    const v = cmd.verb;
+    const xfer = TRANSFER_VERBS[v];
+    if (v === "PORT" || v === "EPRT" || v === "LPRT") {
+      this.announceActive(s, cmd, v);
+      return;
+    }
+    if (xfer) {
+      const ch = this.bindTransfer(s, cmd, xfer.command, xfer.direction);
+      this.entry(s, cmd.at, "transfer.command", ch.id, "client", `${v}${cmd.arg ? " " + cmd.arg : ""}`);
+      return;
+    }
+    if (v === "PASV" || v === "EPSV" || v === "LPSV") {
+      this.entry(s, cmd.at, "command", "control", "client", cmd.arg ? `${v} ${cmd.arg}` : v);
+      return;
+    }
+    if (v === "USER") {
+      s.user = cmd.arg;
+      s.loginAttempts++;
+    } else if (v === "PASS") {
+      s.password = cmd.arg;
+    } else if (v === "QUIT") {
+      s.quit = true;
+      this.entry(s, cmd.at, "quit", "control", "client", "QUIT");
+      return;
+    } else if (v === "ABOR") {
+      for (let i = s.channels.length - 1; i >= 0; i--) {
+        const t = s.channels[i]!.transfer;
+        if (t && !t.final) {
+          t.aborted = true;
+          break;
+        }
+      }
+    }
+    const shown = v === "PASS" && !this.opts.showCredentials ? "PASS <redacted>" : cmd.raw;
+    this.entry(s, cmd.at, "command", "control", "client", shown);
+  }
+
+  private onReply(s: SessionState, r: FtpReply): void {
+    s.replies++;
+    const cmd = r.command;
+    const line = `${r.code} ${r.text}`;
+    if (!cmd) {
+      if (s.banner === null && r.code === 220) {
+        s.banner = r.lines.length > 1 ? r.lines.join("\n") : r.text;
+        this.entry(s, r.at, "banner", "control", "server", line);
+      } else {
+        this.entry(s, r.at, "reply", "control", "server", line);
+      }
+      return;
+    }
+    const v = cmd.verb;
+    // Login: 230 completes it (after USER or PASS); 530 after USER/PASS is a failure.
+    if (v === "USER" || v === "PASS" || v === "ACCT") {
+      if (r.code === 230) s.loginOutcome = "success";
+      else if (r.code === 530 || (r.code >= 500 && v === "PASS")) {
+        s.loginFailures++;
+        s.failureMarks.push(r.at);
+        if (s.loginOutcome !== "success") s.loginOutcome = "failed";
+      }
+      if (r.code === 230 || r.code === 530 || v === "PASS") {
+        this.entry(s, r.at, "login", "control", "server", line);
+        return;
+      }
+    }
+    if (v === "TYPE" && r.code >= 200 && r.code < 300) s.type = typeOf(cmd.arg) ?? s.type;
+    if (v === "SIZE" && r.code === 213) {
+      const n = Number(r.text.trim().split(/\s+/, 1)[0]);
+      if (Number.isSafeInteger(n) && n >= 0) s.sizes.set(cmd.arg, n);
+    }
+    if (v === "AUTH" && r.code === 234) return; // the tls entry says it
+    const xfer = TRANSFER_VERBS[v];
+    if (xfer) {
+      const ch = s.channels.find((c) => c.transfer?.cmd === cmd);
+      if (ch && ch.transfer) {
+        const t = ch.transfer;
+        t.replies.push(r);
+        if (!r.preliminary) t.final = t.final ?? r;
+        const size = /\((\d+) bytes?\)/i.exec(r.text);
+        if (size && t.announcedSize === null && (r.code === 150 || r.code === 125)) t.announcedSize = Number(size[1]);
+        this.entry(s, r.at, "transfer.reply", ch.id, "server", line);
+        return;
+      }
+    }
+    if (v === "PORT" || v === "EPRT" || v === "LPRT" || v === "PASV" || v === "EPSV" || v === "LPSV") return; // onAnnouncement records it
+    this.entry(s, r.at, "reply", "control", "server", line);
+  }
+
+  private onAnomaly(s: SessionState, a: ControlAnomaly): void {
+    if (s.anomalies.length < 1000) s.anomalies.push(a);
+    else s.droppedAnomalies++;
+  }
+
+  /** PORT/EPRT/LPRT: the client names its own endpoint; expect the server to connect there. */
+  private announceActive(s: SessionState, cmd: FtpCommand, verb: "PORT" | "EPRT" | "LPRT"): void {
+    const addr: AnnouncedAddress = verb === "PORT" ? decodePort(cmd.arg) : verb === "EPRT" ? decodeEprt(cmd.arg) : decodeLprt(cmd.arg);
+    const ch = this.newChannel(s, verb, cmd, addr, cmd.raw, cmd.at);
+    if (!ch) return;
+    this.entry(s, cmd.at, "announcement", ch.id, "client",
+      addr.ok ? `${cmd.raw}  → expect the server to connect to ${fmtEp(addr.ip, addr.port)}` : `${cmd.raw}  (undecodable: ${addr.error})`);
+  }
+
+  /** The ftp stage's complete announcement: for passive ones the channel starts here; for active ones the reply is added. */
+  private onAnnouncement(s: SessionState, a: Announcement): void {
+    if (a.mode === "active") {
+      const ch = s.channels.find((c) => c.request === a.request);
+      if (ch) {
+        ch.announcement = a;
+        if (a.reply) {
+          this.entry(s, a.reply.at, "reply", ch.id, "server", `${a.reply.code} ${a.reply.text}`);
+          if (!a.accepted) this.closeExpectation(ch); // refused: nothing will connect for it
+        }
+      }
+      return;
+    }
+    const ch = this.newChannel(s, a.verb, a.request, a.address, a.raw, a.at);
+    if (!ch) return;
+    ch.announcement = a;
+    if (!a.accepted) this.closeExpectation(ch);
+    const text = a.reply ? `${a.reply.code} ${a.reply.text}` : `${a.verb} (no reply)`;
+    this.entry(s, a.at, "announcement", ch.id, "server",
+      a.address.ok ? `${text}  → expect the client to connect to ${fmtEp(a.address.ip, a.address.port)}` : text);
+  }
+
+  private newChannel(
+    s: SessionState,
+    verb: AnnouncementVerb,
+    request: FtpCommand,
+    addr: AnnouncedAddress,
+    raw: string,
+    carriedAt: FrameMark,
+  ): ChannelState | null {
+    if (s.channels.length >= this.opts.limits.maxAnnouncementsPerSession) {
+      if (s.droppedAnnouncements++ === 0) {
+        this.opts.warnings.add({
+          code: "limit.maxAnnouncementsPerSession",
+          message: `session ${s.id}: more than ${this.opts.limits.maxAnnouncementsPerSession} announcements; the rest are counted, not analysed`,
+          file: request.at.file,
+          frame: request.at.frame,
+        });
+      }
+      return null;
+    }
+    const mode = MODE_OF_VERB[verb];
+    const active = mode === "active" || mode === "extended-active";
+    const ch: ChannelState = {
+      id: `d${s.nextChannel++}`,
+      session: s,
+      verb,
+      mode,
+      request,
+      ip: addr.ok ? addr.ip : null,
+      port: addr.ok ? addr.port : null,
+      family: addr.ok ? addr.family : null,
+      error: addr.ok ? null : addr.error,
+      raw,
+      carriedAt,
+      announcement: null,
+      expectation: null,
+      conn: null,
+      ftpClientSide: active ? 1 : 0,
+      inferred: false,
+      inferredReason: null,
+      transfer: null,
+      sample: null,
+      sampleLen: 0,
+      icmp: null,
+    };
+    s.channels.push(ch);
+    if (addr.ok) {
+      const exp: Expectation = { channel: ch, ip: addr.ip, port: addr.port, mode: active ? "active" : "passive", from: request.at };
+      ch.expectation = exp;
+      // A connection seen before this announcement in capture order may be the one it set up.
+      const early = this.claimUnlinked(exp);
+      if (early) this.link(ch, early.conn, early.reason);
+      else {
+        let list = this.expectations.get(addr.port);
+        if (!list) this.expectations.set(addr.port, (list = []));
+        list.push(exp);
+      }
+    }
+    return ch;
+  }
+
+  /** Bind a transfer command to the newest channel that has none; else it gets a channel of its own. */
+  private bindTransfer(s: SessionState, cmd: FtpCommand, command: TransferCommand, direction: TransferDirection): ChannelState {
+    let ch: ChannelState | undefined;
+    const last = s.channels[s.channels.length - 1];
+    if (last && !last.transfer && last.request) ch = last;
+    if (!ch) {
+      ch = this.bareChannel(s);
+    }
+    const size = command === "RETR" ? s.sizes.get(cmd.arg) ?? null : null;
+    ch.transfer = { command, cmd, direction, type: s.type, replies: [], final: null, aborted: false, announcedSize: size };
+    return ch;
+  }
+
+  /** A channel with no announcement: a transfer command with nothing set up, or a connection nobody announced. */
+  private bareChannel(s: SessionState): ChannelState {
+    const ch: ChannelState = {
+      id: `d${s.nextChannel++}`,
+      session: s,
+      verb: null,
+      mode: "unknown",
+      request: null,
+      ip: null,
+      port: null,
+      family: null,
+      error: null,
+      raw: "",
+      carriedAt: null,
+      announcement: null,
+      expectation: null,
+      conn: null,
+      ftpClientSide: 0,
+      inferred: false,
+      inferredReason: null,
+      transfer: null,
+      sample: null,
+      sampleLen: 0,
+      icmp: null,
+    };
+    s.channels.push(ch);
+    return ch;
+  }
+
+  // ---------------------------------------------------------------- matching
+
+  /**
+   * Does `conn` fit `exp`? Exact: the connection goes to the announced endpoint. Inferred: it goes to
+   * the announced port on the host the control connection says it should (NAT rewrote, or did not
+   * rewrite, the address; or the address was 0.0.0.0). Returns the reason for an inferred match.
+   */
+  private fits(exp: Expectation, conn: TcpConnection): { exact: boolean; reason: string | null } | null {
+    if (conn.server.port !== exp.port) return null;
+    const s = exp.channel.session;
+    const ftpClient = s.ftpClientSide === 0 ? s.conn.client : s.conn.server;
+    const ftpServer = s.ftpClientSide === 0 ? s.conn.server : s.conn.client;
+    const t = conn.syn ?? conn.firstSeen;
+    if (secondsBetween(exp.from, t) < -EARLY_SLACK_SECONDS) return null;
+    if (secondsBetween(exp.from, t) > EXPECTATION_SECONDS) return null;
+    if (exp.ip !== null && conn.server.ip === exp.ip) {
+      // Exact endpoint. For active mode the connecting host should be the FTP server; for passive the client.
+      return { exact: true, reason: null };
+    }
+    const announced = exp.ip ?? "?";
+    if (exp.mode === "active") {
+      if (conn.server.ip === ftpClient.ip)
+        return { exact: false, reason: `announced ${fmtEp(announced, exp.port)} but the connection went to the control client ${fmtEp(conn.server.ip, conn.server.port)} (address rewritten or not rewritten by NAT)` };
+      if (conn.client.ip === ftpServer.ip)
+        return { exact: false, reason: `announced ${fmtEp(announced, exp.port)}; the FTP server ${ftpServer.ip} connected to ${fmtEp(conn.server.ip, conn.server.port)} instead` };
+    } else {
+      if (conn.server.ip === ftpServer.ip)
+        return { exact: false, reason: `announced ${fmtEp(announced, exp.port)} but the client connected to the control server address ${fmtEp(conn.server.ip, conn.server.port)} (NAT or a wrong passive address)` };
+      if (conn.client.ip === ftpClient.ip)
+        return { exact: false, reason: `announced ${fmtEp(announced, exp.port)}; the FTP client ${ftpClient.ip} connected to ${fmtEp(conn.server.ip, conn.server.port)} instead` };
+    }
+    return null;
+  }
+
+  /** Find the expectation a new connection fulfils: exact before inferred, newest first. */
+  private claim(conn: TcpConnection): ChannelState | null {
+    const list = this.expectations.get(conn.server.port);
+    if (!list || list.length === 0) return null;
+    let best = -1;
+    let bestExact = false;
+    let bestReason: string | null = null;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const f = this.fits(list[i]!, conn);
+      if (!f) continue;
+      if (f.exact) {
+        best = i;
+        bestExact = true;
+        bestReason = null;
+        break;
+      }
+      if (best < 0) {
+        best = i;
+        bestReason = f.reason;
+      }
+    }
+    if (best < 0) return null;
+    const exp = list[best]!;
+    list.splice(best, 1);
+    const ch = exp.channel;
+    ch.expectation = null;
+    this.link(ch, conn, bestExact ? null : bestReason);
+    return ch;
+  }
+
+  /** An announcement looks back for a connection that arrived before it (in capture order). */
+  private claimUnlinked(exp: Expectation): { conn: TcpConnection; reason: string | null } | null {
+    const list = this.unlinked.get(exp.port);
+    if (!list) return null;
+    let pick = -1;
+    let reason: string | null = null;
+    for (let i = list.length - 1; i >= 0; i--) {
+      const f = this.fits(exp, list[i]!);
+      if (!f) continue;
+      if (f.exact) {
+        pick = i;
+        reason = null;
+        break;
+      }
+      if (pick < 0) {
+        pick = i;
+        reason = f.reason;
+      }
+    }
+    if (pick < 0) return null;
+    const conn = list[pick]!;
+    list.splice(pick, 1);
+    return { conn, reason };
+  }
+
+  private link(ch: ChannelState, conn: TcpConnection, inferredReason: string | null): void {
+    ch.conn = conn;
+    ch.inferred = inferredReason !== null;
+    ch.inferredReason = inferredReason;
+    // The FTP client is the TCP server in active mode (the FTP server connects to it), the TCP client in passive.
+    ch.ftpClientSide = ch.mode === "active" || ch.mode === "extended-active" ? 1 : 0;
+    this.channelOf.set(conn, ch);
+    const icmp = this.icmpOf.get(conn);
+    if (icmp) {
+      ch.icmp = icmp;
+      this.icmpOf.delete(conn);
+    }
+    if (conn.closeReason === null) ch.session.openData.add(conn);
+    // If a probe handler is already attached (the connection came before the announcement), route its bytes here.
+    const probe = this.probeOf.get(conn);
+    if (probe) {
+      const h = this.dataHandler(ch);
+      probe.onData = h.onData;
+      probe.onGap = h.onGap;
+      probe.onClose = h.onClose;
+      this.probeOf.delete(conn);
+    }
+  }
+
+  private closeExpectation(ch: ChannelState): void {
+    const exp = ch.expectation;
+    if (!exp) return;
+    ch.expectation = null;
+    const list = this.expectations.get(exp.port);
+    if (!list) return;
+    const i = list.indexOf(exp);
+    if (i >= 0) list.splice(i, 1);
+  }
+
+  private remember(conn: TcpConnection): void {
+    const max = this.opts.limits.maxUnlinkedConnections;
+    if (this.unlinkedOrder.length - this.unlinkedHead >= max) {
+      const old = this.unlinkedOrder[this.unlinkedHead++]!;
+      this.forget(old);
+      this.opts.warnings.add({ code: "limit.maxUnlinkedConnections", message: `more than ${max} connections not linked to FTP; the oldest are no longer considered for late linking` });
+      if (this.unlinkedHead > 4096 && this.unlinkedHead * 2 > this.unlinkedOrder.length) {
+        this.unlinkedOrder.splice(0, this.unlinkedHead);
+        this.unlinkedHead = 0;
+      }
+    }
+    this.unlinkedOrder.push(conn);
+    let list = this.unlinked.get(conn.server.port);
+    if (!list) this.unlinked.set(conn.server.port, (list = []));
+    list.push(conn);
+  }
+
+  private forget(conn: TcpConnection): void {
+    const list = this.unlinked.get(conn.server.port);
+    if (!list) return;
+    const i = list.indexOf(conn);
+    if (i >= 0) list.splice(i, 1);
+    if (list.length === 0) this.unlinked.delete(conn.server.port);
+  }
+
+  // ---------------------------------------------------------------- data connections
+
+  private dataHandler(ch: ChannelState): StreamHandler {
+    return {
+      onData: (side, buf, start, end) => {
+        // Sample the bytes flowing in the transfer's direction: toward the FTP client for downloads and
+        // listings, toward the server for uploads. Until a transfer is bound, sample whatever comes first.
+        if (ch.sampleLen >= SAMPLE_BYTES) return;
+        const dir = ch.transfer?.direction;
+        const fromFtpClient = side === ch.ftpClientSide;
+        if (dir && (dir === "upload") !== fromFtpClient) return;
+        if (!ch.sample) ch.sample = new Uint8Array(SAMPLE_BYTES);
+        const n = Math.min(end - start, SAMPLE_BYTES - ch.sampleLen);
+        ch.sample.set(buf.subarray(start, start + n), ch.sampleLen);
+        ch.sampleLen += n;
+      },
+      onGap: () => {},
+      onClose: (conn) => {
+        const s = ch.session;
+        s.openData.delete(conn);
+        if (s.controlClosed && s.openData.size === 0 && !s.finalized) this.finalize(s);
+      },
+    };
+  }
+
+  // ---------------------------------------------------------------- finishing
+
+  private finalize(s: SessionState): void {
+    if (s.finalized) return;
+    s.finalized = true;
+    for (const ch of s.channels) this.closeExpectation(ch);
+    this.adoptUnannounced(s);
+    this.opts.onSessionFinal(s);
+  }
+
+  /**
+   * Connections between the session's two hosts, inside its lifetime, that no announcement claimed:
+   * data connections nobody announced (or whose announcement was encrypted under AUTH TLS).
+   */
+  private adoptUnannounced(s: SessionState): void {
+    const a = s.conn.client.ip;
+    const b = s.conn.server.ip;
+    const start = s.conn.firstSeen;
+    const end = s.conn.closedAt ?? s.conn.lastSeen;
+    for (const [port, list] of this.unlinked) {
+      for (let i = 0; i < list.length; ) {
+        const c = list[i]!;
+        const pair = (c.client.ip === a && c.server.ip === b) || (c.client.ip === b && c.server.ip === a);
+        const t = c.syn ?? c.firstSeen;
+        if (pair && !this.controlConns.has(c) && secondsBetween(start, t) >= 0 && secondsBetween(t, end) >= 0) {
+          list.splice(i, 1);
+          const ch = this.bareChannel(s);
+          const ftpServerIp = s.ftpClientSide === 0 ? b : a;
+          // Who opened it tells the mode: the FTP server connecting out is active, the client is passive.
+          ch.mode = "unknown";
+          ch.conn = c;
+          ch.ftpClientSide = c.client.ip === ftpServerIp ? 1 : 0;
+          ch.inferred = true;
+          ch.inferredReason = s.tls
+            ? "linked by host pair and timing: the announcement was inside the encrypted control channel"
+            : "no announcement names this connection; linked by host pair and timing";
+          this.channelOf.set(c, ch);
+          const icmp = this.icmpOf.get(c);
+          if (icmp) ch.icmp = icmp;
+        } else i++;
+      }
+      if (list.length === 0) this.unlinked.delete(port);
+    }
+  }
+
+  /** Add a timeline entry, bounded by Limits.maxTimelineEvents. */
+  entry(s: SessionState, at: FrameMark, kind: Entry["kind"], lane: string, from: Entry["from"], summary: string): void {
+    if (s.entries.length >= this.opts.limits.maxTimelineEvents) {
+      s.droppedEntries++;
+      return;
+    }
+    s.entries.push({ at, kind, lane, from, summary: summary.length > 300 ? summary.slice(0, 300) + "…" : summary });
+  }
+}
+
+function typeOf(arg: string): TransferType | null {
+  const c = arg.trim().charAt(0).toUpperCase();
+  return c === "A" ? "ascii" : c === "I" ? "binary" : c === "E" ? "ebcdic" : c === "L" ? "local" : null;
+}
+
+export function fmtEp(ip: string, port: number): string {
+  return ip.includes(":") ? `[${ip}]:${port}` : `${ip}:${port}`;
+}
+
+export type { TcpEventKind, Stamp };
