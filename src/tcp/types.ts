@@ -87,3 +87,36 @@ export interface StreamHandler {
  * bytes and events, or null to have the assembler only keep counters (and not buffer bytes).
  */
 export type StreamHandlerFactory = (conn: TcpConnection) => StreamHandler | null;
+
+/** Assembler-wide counters (the report's TCP section); every field only grows except `open` and `bufferedBytes`. */
+export interface AssemblerStats {
+  /** Segments handed to the assembler. */
+  segments: number;
+  /** Connections created (SYN, SYN-ACK or mid-stream pickup), and how many are open now. */
+  connections: number;
+  open: number;
+  /** Connections picked up after their handshake (orientation guessed). */
+  midStream: number;
+  /** Connections closed, by reason. `evicted` counts limit.maxConnections hits. */
+  closed: Record<CloseReason, number>;
+  /** Sum over all directions of the DirectionStats fields of the same names. */
+  bytes: number;
+  missingBytes: number;
+  gaps: number;
+  retransmittedBytes: number;
+  outOfOrderSegments: number;
+  conflictingOverlaps: number;
+  /** Holes closed because the peer acknowledged bytes the capture never showed ("ack above hole"). */
+  ackAboveHole: number;
+  /** Segments that matched a recently closed connection (late retransmissions, final ACKs) and were dropped. */
+  lateSegments: number;
+  /** Payload bytes placed after a direction's FIN (impossible in a real stream), ignored. */
+  bytesBeyondFin: number;
+  /** Out-of-order bytes held now (plus a fixed overhead per held piece), and the most ever held at once. */
+  bufferedBytes: number;
+  bufferedPeak: number;
+  /** Times a buffer limit forced the oldest hole to be declared a gap. */
+  bufferLimitFlushes: number;
+  /** Directions whose overlap check against already-delivered bytes was skipped (its memory pool was full). */
+  overlapChecksSkipped: number;
+}

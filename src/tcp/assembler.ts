@@ -1,0 +1,1001 @@
+/**
+ * TCP reassembly: segments -> connections, handshake/teardown events and ordered byte streams.
+ *
+ * Modeled on gopacket's reassembly (a symmetric flow key, a factory of per-stream handlers,
+ * explicit "skipped bytes") and Zeek's TCP_Reassembler ("ack above hole": bytes the receiver
+ * acknowledged but the capture never showed are a gap, not something to wait for).
+ * The rules a report reader needs are in docs/tcp.md; this file cites them by name.
+ *
+ * Hot path: an in-order data segment on a known connection costs one Map lookup on a small-integer
+ * key, a byte compare of the addresses, a few counter updates and one handler call with a view of
+ * the packet's own bytes — no object, array, closure or string is created for it.
+ */
+import { markOf, type FrameMark, type Stamp } from "../common/frame.js";
+import type { Limits } from "../common/limits.js";
+import type { WarningLog } from "../common/problems.js";
+import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegment } from "../decode/types.js";
+import { formatIp, parseIp } from "./ip.js";
+import { seqAdd, seqDiff, seqLE, seqLT } from "./seq.js";
+import type {
+  AssemblerStats,
+  CloseReason,
+  DirectionStats,
+  Endpoint,
+  Side,
+  StreamHandler,
+  StreamHandlerFactory,
+  TcpConnection,
+  TcpEventKind,
+} from "./types.js";
+
+/**
+ * A closed four-tuple is remembered this long (capture time) so that its final ACK, a retransmitted
+ * FIN or a late RST is recognised as belonging to it instead of opening a mid-stream connection.
+ * Two minutes = 2 x MSL (RFC 793 §3.5 TIME-WAIT, MSL taken as Linux's 60 s).
+ */
+export const TIME_WAIT_SECONDS = 120;
+
+/**
+ * Bytes of each direction's most recent in-order data kept to compare retransmissions against
+ * (conflicting-overlap detection, docs/tcp.md "Overlaps"). Power of two: indexed by seq & (size-1),
+ * which stays correct across 2^32 wraparound.
+ */
+export const OVERLAP_CHECK_BYTES = 4096;
+const RING_MASK = OVERLAP_CHECK_BYTES - 1;
+
+/** Each held out-of-order piece costs this much on top of its bytes (so a flood of 1-byte segments is bounded too). */
+export const PIECE_OVERHEAD_BYTES = 64;
+
+/** Held pieces per direction, whatever their size; past it the oldest hole becomes a gap (like the byte limit). */
+export const MAX_PIECES_PER_DIRECTION = 8192;
+
+/**
+ * An ACK more than this far above the next expected byte is not believed (a corrupt or forged
+ * number); RFC 793 windows never exceed 2^30 (RFC 7323 §2.3 caps the scaled window at 2^30).
+ */
+const MAX_ACK_JUMP = 0x40000000;
+
+/** Late segments for a closed connection carry sequence numbers within this distance of where it ended. */
+const LATE_WINDOW = 1 << 24;
+
+/** Ports that identify the server of a mid-stream connection besides the IANA system ports (< 1024). */
+const SERVER_PORTS = new Set([1080, 2121, 2811, 3128, 8021, 8080, 8443]);
+
+const SYN_ACK_RST = TCP_SYN | TCP_ACK | TCP_RST;
+
+/** A mutable frame mark: the assembler's reused stamp, `lastSeen` and `lastPayload` (updated in place). */
+class Mark implements FrameMark {
+  file = 0;
+  frame = 0;
+  sec = 0;
+  nsec = 0;
+}
+
+function setMark(m: Mark, s: Stamp): void {
+  m.file = s.file;
+  m.frame = s.frame;
+  m.sec = s.sec;
+  m.nsec = s.nsec;
+}
+
+function newDirectionStats(): DirectionStats {
+  return {
+    segments: 0,
+    bytes: 0,
+    retransmittedBytes: 0,
+    outOfOrderSegments: 0,
+    zeroWindow: 0,
+    missingBytes: 0,
+    gaps: 0,
+    conflictingOverlaps: 0,
+  };
+}
+
+/** The public face of a connection: what handlers and the report see. */
+class Conn implements TcpConnection {
+  syn: FrameMark | null = null;
+  synCount = 0;
+  synAck: FrameMark | null = null;
+  synAckCount = 0;
+  ack: FrameMark | null = null;
+  readonly firstPayload: [FrameMark | null, FrameMark | null] = [null, null];
+  readonly lastPayload: [FrameMark | null, FrameMark | null] = [null, null];
+  readonly fin: [FrameMark | null, FrameMark | null] = [null, null];
+  rst: FrameMark | null = null;
+  rstBy: Side | null = null;
+  closeReason: CloseReason | null = null;
+  closedAt: FrameMark | null = null;
+  readonly stats: [DirectionStats, DirectionStats] = [newDirectionStats(), newDirectionStats()];
+
+  constructor(
+    readonly id: number,
+    readonly ipVersion: 4 | 6,
+    readonly client: Endpoint,
+    readonly server: Endpoint,
+    readonly midStream: boolean,
+    readonly firstSeen: FrameMark,
+    public lastSeen: FrameMark,
+  ) {}
+}
+
+/**
+ * Out-of-order bytes held for one direction, [start, start+len) in sequence space. `data` is a copy
+ * (null when the connection has no handler: only the range is tracked, so bytes are still counted
+ * once); `missing` marks sequence space a truncated (snaplen) segment declared but did not carry.
+ */
+interface Piece {
+  start: number;
+  len: number;
+  data: Uint8Array | null;
+  missing: boolean;
+}
+
+class Dir {
+  /** `next` is meaningful: the direction's stream has a starting point (SYN, SYN-ACK's ack, or first segment seen). */
+  started = false;
+  hasIsn = false;
+  isn = 0;
+  /** Next sequence number to deliver; everything before it was delivered or declared missing. */
+  next = 0;
+  hasFin = false;
+  finSeq = 0;
+  /** The FIN was reached (`next` is past it). */
+  done = false;
+  /** The peer acknowledged the FIN. */
+  finAcked = false;
+  /** Held pieces, sorted, non-overlapping, all starting after `next`. */
+  readonly pieces: Piece[] = [];
+  /** Bytes of held pieces + PIECE_OVERHEAD_BYTES each. */
+  cost = 0;
+  /** Links in the assembler's list of directions holding pieces, oldest first. */
+  bprev: Dir | null = null;
+  bnext: Dir | null = null;
+  buffering = false;
+  /** The last OVERLAP_CHECK_BYTES delivered, at index seq & RING_MASK; `ringFilled` of them are valid. */
+  ring: Uint8Array | null = null;
+  ringFilled = 0;
+  ringTried = false;
+  zeroWin = false;
+  lastPayload: Mark | null = null;
+
+  constructor(
+    readonly flow: Flow,
+    readonly side: Side,
+    readonly stats: DirectionStats,
+  ) {}
+}
+
+class Flow {
+  /** Next flow with the same hash key. */
+  chain: Flow | undefined = undefined;
+  /** LRU list while open (least recently active first); TIME-WAIT list (oldest first) once closed. */
+  lprev: Flow | null = null;
+  lnext: Flow | null = null;
+  closed = false;
+  closedSec = 0;
+  handler: StreamHandler | null = null;
+  readonly d0: Dir;
+  readonly d1: Dir;
+
+  constructor(
+    readonly key: number,
+    readonly alen: number,
+    /** Client (side 0) and server (side 1) address bytes and ports. */
+    readonly addr0: Uint8Array,
+    readonly addr1: Uint8Array,
+    readonly port0: number,
+    readonly port1: number,
+    readonly conn: Conn,
+    readonly lastSeen: Mark,
+  ) {
+    this.d0 = new Dir(this, 0, conn.stats[0]);
+    this.d1 = new Dir(this, 1, conn.stats[1]);
+  }
+}
+
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
+  return h;
+}
+
+/** MurmurHash3-style hash of one endpoint (address bytes, then port). */
+function endpointHash(b: Uint8Array, off: number, alen: number, port: number, seed: number): number {
+  let h = seed ^ alen;
+  for (let i = 0; i < alen; i += 4) {
+    // Out-of-range reads give undefined, which `|` turns into 0: never throws on a bad offset.
+    let k = (b[off + i]! << 24) | (b[off + i + 1]! << 16) | (b[off + i + 2]! << 8) | b[off + i + 3]!;
+    k = Math.imul(k, 0xcc9e2d51);
+    k = (k << 15) | (k >>> 17);
+    k = Math.imul(k, 0x1b873593);
+    h ^= k;
+    h = (h << 13) | (h >>> 19);
+    h = (Math.imul(h, 5) + 0xe6546b64) | 0;
+  }
+  h ^= Math.imul(port, 0xcc9e2d51);
+  return fmix32(h);
+}
+
+function bytesEqual(b: Uint8Array, off: number, a: Uint8Array, alen: number): boolean {
+  for (let i = 0; i < alen; i++) if (b[off + i] !== a[i]) return false;
+  return true;
+}
+
+/** Server side of a connection first seen after its handshake (docs/tcp.md "Orientation"). */
+function srcLooksLikeServer(srcPort: number, dstPort: number): boolean {
+  const s = srcPort < 1024 || SERVER_PORTS.has(srcPort);
+  const d = dstPort < 1024 || SERVER_PORTS.has(dstPort);
+  if (s !== d) return s;
+  return srcPort < dstPort;
+}
+
+export class Assembler {
+  readonly stats: AssemblerStats = {
+    segments: 0,
+    connections: 0,
+    open: 0,
+    midStream: 0,
+    closed: { fin: 0, rst: 0, "capture-end": 0, idle: 0, evicted: 0, reused: 0 },
+    bytes: 0,
+    missingBytes: 0,
+    gaps: 0,
+    retransmittedBytes: 0,
+    outOfOrderSegments: 0,
+    conflictingOverlaps: 0,
+    ackAboveHole: 0,
+    lateSegments: 0,
+    bytesBeyondFin: 0,
+    bufferedBytes: 0,
+    bufferedPeak: 0,
+    bufferLimitFlushes: 0,
+    overlapChecksSkipped: 0,
+  };
+
+  /** Hash key (a non-negative 30-bit integer, so V8 keeps it a Smi) -> chain of flows, open or in TIME-WAIT. */
+  private readonly table = new Map<number, Flow>();
+  private lruHead: Flow | null = null;
+  private lruTail: Flow | null = null;
+  private waitHead: Flow | null = null;
+  private waitTail: Flow | null = null;
+  private waitCount = 0;
+  private bufHead: Dir | null = null;
+  private bufTail: Dir | null = null;
+  private ringPool = 0;
+  private nextId = 0;
+  /** Latest capture second seen, and when to look for idle connections next. */
+  private nowSec = -Infinity;
+  private nextExpirySec = -Infinity;
+  /** The current segment's frame, handed to handlers as `at` (reused). */
+  private readonly stamp = new Mark();
+  /** Set when the current segment's bytes differ from an earlier copy (counted once per segment). */
+  private conflict = false;
+  /** Per-assembler hash seed: crafted four-tuples cannot be chosen to collide in advance. */
+  private readonly seed = (Math.random() * 0x100000000) | 0;
+
+  constructor(
+    private readonly factory: StreamHandlerFactory,
+    private readonly limits: Limits,
+    private readonly warnings: WarningLog,
+  ) {}
+
+  // ---------------------------------------------------------------------------------------------
+  // Entry points
+
+  onSegment(seg: TcpSegment): void {
+    this.stats.segments++;
+    const st = this.stamp;
+    st.file = seg.file;
+    st.frame = seg.frame;
+    st.sec = seg.sec;
+    st.nsec = seg.nsec;
+    if (seg.sec > this.nowSec) {
+      this.nowSec = seg.sec;
+      // Lazy expiry: at most once per capture second, and each pass only looks at list heads.
+      if (seg.sec >= this.nextExpirySec) {
+        this.nextExpirySec = seg.sec + 1;
+        this.expire();
+      }
+    }
+
+    const alen = seg.ipVersion === 4 ? 4 : 16;
+    const b = seg.bytes;
+    const key = this.keyOf(b, seg.srcAddrOff, seg.srcPort, b, seg.dstAddrOff, seg.dstPort, alen);
+    let f = this.table.get(key);
+    let side = -1;
+    while (f !== undefined) {
+      side = this.sideOf(f, b, seg.srcAddrOff, seg.srcPort, b, seg.dstAddrOff, seg.dstPort, alen);
+      if (side >= 0) break;
+      f = f.chain;
+    }
+    const flags = seg.flags;
+
+    if (f === undefined) {
+      f = this.createFor(seg, key, alen);
+      side = 0;
+      if (this.sideOf(f, b, seg.srcAddrOff, seg.srcPort, b, seg.dstAddrOff, seg.dstPort, alen) === 1) side = 1;
+    } else if (f.closed) {
+      if (this.isLate(f, side as Side, seg)) {
+        this.stats.lateSegments++;
+        return;
+      }
+      this.forget(f);
+      f = this.createFor(seg, key, alen);
+      side = this.sideOf(f, b, seg.srcAddrOff, seg.srcPort, b, seg.dstAddrOff, seg.dstPort, alen);
+    } else if ((flags & SYN_ACK_RST) === TCP_SYN && !this.sameAttempt(f, side as Side, seg.seq)) {
+      // Port reuse (docs/tcp.md): a SYN with a new ISN starts a new connection on the same four-tuple,
+      // as FTP active mode does from port 20 for every transfer.
+      this.close(f, "reused", st, markOf(seg));
+      this.forget(f);
+      f = this.createFor(seg, key, alen);
+      side = 0;
+    }
+    this.process(f, side === 1 ? 1 : 0, seg);
+  }
+
+  /** The capture is over: close every open connection (reason "capture-end", or "fin" when a FIN was acknowledged). */
+  finish(): void {
+    const open: Flow[] = [];
+    for (let f = this.lruHead; f !== null; f = f.lnext) open.push(f);
+    open.sort((a, b) => a.conn.id - b.conn.id);
+    for (const f of open) this.close(f, this.endReason(f, "capture-end"), f.lastSeen, markOf(f.lastSeen));
+  }
+
+  /**
+   * The connection of a four-tuple, either direction: the open one, or the last one closed within
+   * TIME_WAIT_SECONDS. For ICMP errors that quote a segment. Null for text that is not an address.
+   */
+  lookup(srcIp: string, dstIp: string, srcPort: number, dstPort: number): TcpConnection | null {
+    const a = parseIp(srcIp);
+    const b = parseIp(dstIp);
+    if (a === null || b === null || a.length !== b.length) return null;
+    const key = this.keyOf(a, 0, srcPort, b, 0, dstPort, a.length);
+    for (let f = this.table.get(key); f !== undefined; f = f.chain) {
+      if (this.sideOf(f, a, 0, srcPort, b, 0, dstPort, a.length) >= 0) return f.conn;
+    }
+    return null;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Connection table
+
+  private keyOf(ba: Uint8Array, oa: number, pa: number, bb: Uint8Array, ob: number, pb: number, alen: number): number {
+    const ha = endpointHash(ba, oa, alen, pa, this.seed);
+    const hb = endpointHash(bb, ob, alen, pb, this.seed);
+    // Sum and xor are both symmetric: the same key for A->B and B->A.
+    return fmix32(((ha + hb) | 0) ^ Math.imul(ha ^ hb, 0x9e3779b1)) & 0x3fffffff;
+  }
+
+  /** 0 when (a -> b) is client -> server, 1 when server -> client, -1 when it is another four-tuple. */
+  private sideOf(f: Flow, ba: Uint8Array, oa: number, pa: number, bb: Uint8Array, ob: number, pb: number, alen: number): number {
+    if (f.alen !== alen) return -1;
+    if (pa === f.port0 && pb === f.port1 && bytesEqual(ba, oa, f.addr0, alen) && bytesEqual(bb, ob, f.addr1, alen)) return 0;
+    if (pa === f.port1 && pb === f.port0 && bytesEqual(ba, oa, f.addr1, alen) && bytesEqual(bb, ob, f.addr0, alen)) return 1;
+    return -1;
+  }
+
+  private createFor(seg: TcpSegment, key: number, alen: number): Flow {
+    const flags = seg.flags;
+    let clientIsSrc: boolean;
+    let midStream = false;
+    if ((flags & SYN_ACK_RST) === TCP_SYN) clientIsSrc = true;
+    else if ((flags & SYN_ACK_RST) === (TCP_SYN | TCP_ACK)) clientIsSrc = false; // SYN missed: the SYN-ACK names the client
+    else {
+      midStream = true;
+      clientIsSrc = !srcLooksLikeServer(seg.srcPort, seg.dstPort);
+    }
+    if (this.stats.open >= this.limits.maxConnections && this.lruHead !== null) {
+      const victim = this.lruHead;
+      this.warnings.add({
+        code: "limit.maxConnections",
+        message: `more than ${this.limits.maxConnections} TCP connections open at once: the least recently active one was closed early`,
+        file: seg.file,
+        frame: seg.frame,
+      });
+      this.close(victim, "evicted", victim.lastSeen, markOf(victim.lastSeen));
+    }
+    const b = seg.bytes;
+    const src = b.slice(seg.srcAddrOff, seg.srcAddrOff + alen);
+    const dst = b.slice(seg.dstAddrOff, seg.dstAddrOff + alen);
+    const addr0 = clientIsSrc ? src : dst;
+    const addr1 = clientIsSrc ? dst : src;
+    const port0 = clientIsSrc ? seg.srcPort : seg.dstPort;
+    const port1 = clientIsSrc ? seg.dstPort : seg.srcPort;
+    const lastSeen = new Mark();
+    setMark(lastSeen, seg);
+    const conn = new Conn(
+      this.nextId++,
+      seg.ipVersion,
+      { ip: formatIp(addr0, 0, alen), port: port0 },
+      { ip: formatIp(addr1, 0, alen), port: port1 },
+      midStream,
+      markOf(seg),
+      lastSeen,
+    );
+    const f = new Flow(key, alen, addr0, addr1, port0, port1, conn, lastSeen);
+    f.chain = this.table.get(key);
+    this.table.set(key, f);
+    this.lruAppend(f);
+    this.stats.connections++;
+    this.stats.open++;
+    if (midStream) this.stats.midStream++;
+    f.handler = this.factory(conn);
+    return f;
+  }
+
+  /** A pure SYN on an open connection: is it the same attempt (retransmission, simultaneous open) or a new one? */
+  private sameAttempt(f: Flow, side: Side, seq: number): boolean {
+    const d = side === 0 ? f.d0 : f.d1;
+    if (d.hasIsn) return d.isn === seq;
+    // Simultaneous open (RFC 793 §3.4 figure 8): the responder has not sent anything yet.
+    if (side === 1) return f.conn.synAck === null && !f.d1.started;
+    // Opened by a SYN-ACK whose SYN was missed: this is that SYN, arriving late.
+    return !f.conn.midStream && d.started && seqAdd(seq, 1) === d.next && d.stats.bytes === 0;
+  }
+
+  /** A segment for a connection in TIME-WAIT: a straggler of the old connection, or the start of a new one? */
+  private isLate(f: Flow, side: Side, seg: TcpSegment): boolean {
+    const d = side === 0 ? f.d0 : f.d1;
+    const p = side === 0 ? f.d1 : f.d0;
+    const flags = seg.flags;
+    if (flags & TCP_RST) return true;
+    if (flags & TCP_SYN) return d.hasIsn && d.isn === seg.seq;
+    if (d.started && Math.abs(seqDiff(seg.seq, d.next)) > LATE_WINDOW) return false;
+    if (flags & TCP_ACK && p.started && Math.abs(seqDiff(seg.ack, p.next)) > LATE_WINDOW) return false;
+    return true;
+  }
+
+  private lruAppend(f: Flow): void {
+    f.lprev = this.lruTail;
+    f.lnext = null;
+    if (this.lruTail !== null) this.lruTail.lnext = f;
+    else this.lruHead = f;
+    this.lruTail = f;
+  }
+
+  private lruUnlink(f: Flow): void {
+    if (f.lprev !== null) f.lprev.lnext = f.lnext;
+    else this.lruHead = f.lnext;
+    if (f.lnext !== null) f.lnext.lprev = f.lprev;
+    else this.lruTail = f.lprev;
+    f.lprev = f.lnext = null;
+  }
+
+  /** Removes a closed flow from the table and the TIME-WAIT list. */
+  private forget(f: Flow): void {
+    let cur = this.table.get(f.key);
+    if (cur === f) {
+      if (f.chain === undefined) this.table.delete(f.key);
+      else this.table.set(f.key, f.chain);
+    } else {
+      while (cur !== undefined && cur.chain !== f) cur = cur.chain;
+      if (cur !== undefined) cur.chain = f.chain;
+    }
+    f.chain = undefined;
+    if (f.lprev !== null) f.lprev.lnext = f.lnext;
+    else if (this.waitHead === f) this.waitHead = f.lnext;
+    if (f.lnext !== null) f.lnext.lprev = f.lprev;
+    else if (this.waitTail === f) this.waitTail = f.lprev;
+    f.lprev = f.lnext = null;
+    this.waitCount--;
+  }
+
+  /** Idle connections (capture time) and TIME-WAIT entries past their time; only list heads are examined. */
+  private expire(): void {
+    const now = this.nowSec;
+    const idle = this.limits.idleTimeoutSeconds;
+    while (this.lruHead !== null && now - this.lruHead.lastSeen.sec > idle) {
+      const f = this.lruHead;
+      this.close(f, this.endReason(f, "idle"), f.lastSeen, markOf(f.lastSeen));
+    }
+    while (this.waitHead !== null && now - this.waitHead.closedSec > TIME_WAIT_SECONDS) this.forget(this.waitHead);
+  }
+
+  /** "fin" when one side's FIN was acknowledged (docs/tcp.md "Closing"), otherwise the given reason. */
+  private endReason(f: Flow, otherwise: CloseReason): CloseReason {
+    return f.d0.finAcked || f.d1.finAcked ? "fin" : otherwise;
+  }
+
+  private close(f: Flow, reason: CloseReason, at: Stamp, closedAt: FrameMark): void {
+    if (f.closed) return;
+    // Holes left now can never be filled: they are gaps (docs/tcp.md "Gaps").
+    this.flushDir(f.d0, at);
+    this.flushDir(f.d1, at);
+    f.closed = true;
+    f.closedSec = this.nowSec > f.lastSeen.sec ? this.nowSec : f.lastSeen.sec;
+    const conn = f.conn;
+    conn.closeReason = reason;
+    conn.closedAt = closedAt;
+    this.stats.open--;
+    this.stats.closed[reason]++;
+    this.lruUnlink(f);
+    for (const d of [f.d0, f.d1]) {
+      if (d.ring !== null) this.ringPool -= d.ring.length;
+      d.ring = null;
+    }
+    const h = f.handler;
+    f.handler = null;
+    // TIME-WAIT: keep the four-tuple (not the bytes) to recognise stragglers.
+    f.lprev = this.waitTail;
+    f.lnext = null;
+    if (this.waitTail !== null) this.waitTail.lnext = f;
+    else this.waitHead = f;
+    this.waitTail = f;
+    this.waitCount++;
+    while (this.waitCount > this.limits.maxConnections && this.waitHead !== null) this.forget(this.waitHead);
+    if (h !== null) h.onClose(conn);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Per segment
+
+  private process(f: Flow, side: Side, seg: TcpSegment): void {
+    const at = this.stamp;
+    setMark(f.lastSeen, seg);
+    if (f !== this.lruTail) {
+      this.lruUnlink(f);
+      this.lruAppend(f);
+    }
+    const d = side === 0 ? f.d0 : f.d1;
+    const p = side === 0 ? f.d1 : f.d0;
+    d.stats.segments++;
+    const flags = seg.flags;
+
+    if (flags & TCP_RST) {
+      // RST payload (RFC 1122 §4.2.2.12 diagnostic text) is not stream data: not delivered.
+      const conn = f.conn;
+      conn.rst = markOf(seg);
+      conn.rstBy = side;
+      this.event(f, "rst", side, at);
+      this.close(f, "rst", at, conn.rst);
+      return;
+    }
+
+    let dataSeq = seg.seq;
+    if (flags & TCP_SYN) {
+      this.onSyn(f, d, p, side, seg, at);
+      dataSeq = seqAdd(dataSeq, 1); // the SYN occupies one sequence number
+    } else if (!d.started) {
+      // Mid-stream (or SYN-less) start: the stream begins at the first sequence number seen.
+      d.started = true;
+      d.next = dataSeq;
+    }
+
+    if (flags & TCP_ACK) this.onAck(f, side, p, seg, at);
+
+    if ((flags & (TCP_SYN | TCP_RST)) === 0) {
+      // Zero-window events: transitions into a zero window, not every probe answer (docs/tcp.md "Counters").
+      if (seg.window === 0) {
+        if (!d.zeroWin) {
+          d.zeroWin = true;
+          d.stats.zeroWindow++;
+        }
+      } else d.zeroWin = false;
+    }
+
+    if (seg.payloadLen + seg.payloadMissing > 0) this.onPayload(f, d, seg, dataSeq, at);
+    if (flags & TCP_FIN) this.onFin(f, d, side, seg, seqAdd(dataSeq, seg.payloadLen + seg.payloadMissing), at);
+  }
+
+  private onSyn(f: Flow, d: Dir, p: Dir, side: Side, seg: TcpSegment, at: Stamp): void {
+    const conn = f.conn;
+    if (!d.hasIsn) {
+      d.hasIsn = true;
+      d.isn = seg.seq;
+    }
+    if (!d.started) {
+      d.started = true;
+      d.next = seqAdd(seg.seq, 1);
+    }
+    if (seg.flags & TCP_ACK) {
+      conn.synAckCount++;
+      if (conn.synAck === null) conn.synAck = markOf(seg);
+      // SYN missed: the SYN-ACK's ack is the client's ISN + 1, where its stream starts.
+      if (!p.started) {
+        p.started = true;
+        p.hasIsn = true;
+        p.isn = seqAdd(seg.ack, -1);
+        p.next = seg.ack;
+      }
+      this.event(f, "syn-ack", side, at);
+    } else {
+      if (side === 0) {
+        conn.synCount++;
+        if (conn.syn === null) conn.syn = markOf(seg);
+      }
+      this.event(f, "syn", side, at);
+    }
+  }
+
+  private onAck(f: Flow, side: Side, p: Dir, seg: TcpSegment, at: Stamp): void {
+    const conn = f.conn;
+    const ack = seg.ack;
+    // The third packet of the handshake (RFC 793 §3.4): the client acknowledges the server's SYN.
+    if (side === 0 && conn.ack === null && conn.synAck !== null && (seg.flags & TCP_SYN) === 0 && p.hasIsn && ack === seqAdd(p.isn, 1)) {
+      conn.ack = markOf(seg);
+      this.event(f, "ack", 0, at);
+    }
+    if (!p.started) return;
+    const ahead = seqDiff(ack, p.next);
+    if (ahead > 0 && ahead <= MAX_ACK_JUMP) {
+      // Ack above hole (docs/tcp.md): the receiver has bytes the capture never showed. They will not
+      // appear later (a capture point sees data before its ACK), so the hole is a gap now.
+      let target = ack;
+      if (p.hasFin && seqLT(p.finSeq, ack)) target = p.finSeq;
+      if (seqLT(p.next, target)) {
+        this.stats.ackAboveHole++;
+        this.skipTo(p, target, at);
+      } else this.drain(p, at);
+    }
+    if (p.done && seqLT(p.finSeq, ack)) p.finAcked = true;
+  }
+
+  private onFin(f: Flow, d: Dir, side: Side, seg: TcpSegment, finSeq: number, at: Stamp): void {
+    if (!d.hasFin) {
+      // A FIN cannot precede bytes already delivered; clamp rather than un-deliver (hostile input).
+      if (seqLT(finSeq, d.next)) finSeq = d.next;
+      d.hasFin = true;
+      d.finSeq = finSeq;
+      this.dropBeyond(d, finSeq);
+      f.conn.fin[side] = markOf(seg);
+      this.drain(d, at);
+      this.event(f, "fin", side, at);
+    }
+    // Both FINs: the connection is over; a hole still open now is a gap (docs/tcp.md "Closing").
+    if (f.d0.hasFin && f.d1.hasFin && !f.closed) this.close(f, "fin", at, markOf(seg));
+  }
+
+  private event(f: Flow, kind: TcpEventKind, side: Side, at: Stamp): void {
+    const h = f.handler;
+    if (h !== null && h.onEvent !== undefined) h.onEvent(kind, side, at, f.conn);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Byte streams
+
+  private onPayload(f: Flow, d: Dir, seg: TcpSegment, dataSeq: number, at: Stamp): void {
+    const conn = f.conn;
+    const side = d.side;
+    if (conn.firstPayload[side] === null) conn.firstPayload[side] = markOf(seg);
+    let lp = d.lastPayload;
+    if (lp === null) {
+      lp = d.lastPayload = new Mark();
+      conn.lastPayload[side] = lp;
+    }
+    setMark(lp, seg);
+
+    let len = seg.payloadLen;
+    let miss = seg.payloadMissing;
+    if (d.hasFin) {
+      const room = seqDiff(d.finSeq, dataSeq);
+      if (room < len + miss) {
+        const cut = room <= 0 ? len + miss : len + miss - room;
+        this.stats.bytesBeyondFin += cut;
+        if (room <= 0) return;
+        if (len > room) {
+          len = room;
+          miss = 0;
+        } else miss = room - len;
+      }
+    }
+    const buf = seg.bytes;
+    const off = seg.payloadOff;
+    const rel = seqDiff(dataSeq, d.next);
+    this.conflict = false;
+
+    if (rel > 0) {
+      // Out of order: hold a copy until the hole before it fills (or is declared a gap).
+      d.stats.outOfOrderSegments++;
+      this.stats.outOfOrderSegments++;
+      if (len > 0) this.insert(d, dataSeq, buf, off, len, false);
+      if (miss > 0) this.insert(d, seqAdd(dataSeq, len), null, 0, miss, true);
+      this.noteConflict(d);
+      this.enforceLimits(d, at);
+      return;
+    }
+
+    const old = -rel; // leading bytes already delivered (or declared missing): a retransmission
+    const total = len + miss;
+    if (old > 0) {
+      const o = old < total ? old : total;
+      d.stats.retransmittedBytes += o;
+      this.stats.retransmittedBytes += o;
+      if (d.ring !== null && len > 0) this.checkRing(d, dataSeq, buf, off, old < len ? old : len);
+    }
+    if (old < len) this.deliverInOrder(d, buf, off + old, off + len, at);
+    // Snaplen truncation: the bytes the IP header declared but the capture lacks are a gap now.
+    if (miss > 0 && old < total) this.skipTo(d, seqAdd(dataSeq, total), at);
+    else if (d.pieces.length > 0) this.drain(d, at);
+    this.noteConflict(d);
+  }
+
+  private noteConflict(d: Dir): void {
+    if (this.conflict) {
+      this.conflict = false;
+      d.stats.conflictingOverlaps++;
+      this.stats.conflictingOverlaps++;
+    }
+  }
+
+  /** Delivers buf[start, end), which begins exactly at d.next; bytes overlapping held pieces defer to them (first copy wins). */
+  private deliverInOrder(d: Dir, buf: Uint8Array, start: number, end: number, at: Stamp): void {
+    const first = d.pieces[0];
+    if (first === undefined) {
+      this.emit(d, buf, start, end, at);
+      return;
+    }
+    const room = seqDiff(first.start, d.next);
+    if (end - start <= room) {
+      this.emit(d, buf, start, end, at);
+      return;
+    }
+    const seq0 = d.next;
+    this.emit(d, buf, start, start + room, at);
+    this.insert(d, seqAdd(seq0, room), buf, start + room, end - start - room, false);
+  }
+
+  /** Hands bytes at d.next to the handler and advances. */
+  private emit(d: Dir, buf: Uint8Array, start: number, end: number, at: Stamp): void {
+    const n = end - start;
+    if (n <= 0) return;
+    const seq0 = d.next;
+    d.next = seqAdd(seq0, n);
+    d.stats.bytes += n;
+    this.stats.bytes += n;
+    const h = d.flow.handler;
+    if (h === null) return;
+    let ring = d.ring;
+    if (ring === null && !d.ringTried) ring = this.allocRing(d);
+    if (ring !== null) {
+      // Keep the tail for overlap checks. A byte loop: a subarray view would allocate per segment.
+      let j = n > OVERLAP_CHECK_BYTES ? n - OVERLAP_CHECK_BYTES : 0;
+      for (; j < n; j++) ring[(seq0 + j) & RING_MASK] = buf[start + j]!;
+      const filled = d.ringFilled + n;
+      d.ringFilled = filled > OVERLAP_CHECK_BYTES ? OVERLAP_CHECK_BYTES : filled;
+    }
+    h.onData(d.side, buf, start, end, at);
+  }
+
+  private allocRing(d: Dir): Uint8Array | null {
+    d.ringTried = true;
+    // The overlap windows have their own pool, as large as maxBufferedBytesTotal (docs/tcp.md "Limits").
+    if (this.ringPool + OVERLAP_CHECK_BYTES > this.limits.maxBufferedBytesTotal) {
+      this.stats.overlapChecksSkipped++;
+      return null;
+    }
+    this.ringPool += OVERLAP_CHECK_BYTES;
+    d.ring = new Uint8Array(OVERLAP_CHECK_BYTES);
+    return d.ring;
+  }
+
+  /** Compares the first n payload bytes (all before d.next) with what was delivered, where still remembered. */
+  private checkRing(d: Dir, dataSeq: number, buf: Uint8Array, off: number, n: number): void {
+    const ring = d.ring;
+    if (ring === null) return;
+    const rel = seqDiff(dataSeq, d.next);
+    let j = -d.ringFilled - rel;
+    if (j < 0) j = 0;
+    for (; j < n; j++) {
+      if (ring[(dataSeq + j) & RING_MASK] !== buf[off + j]) {
+        this.conflict = true;
+        return;
+      }
+    }
+  }
+
+  private gap(d: Dir, n: number, at: Stamp): void {
+    if (n <= 0) return;
+    d.next = seqAdd(d.next, n);
+    d.stats.missingBytes += n;
+    d.stats.gaps++;
+    this.stats.missingBytes += n;
+    this.stats.gaps++;
+    d.ringFilled = 0;
+    const h = d.flow.handler;
+    if (h !== null) h.onGap(d.side, n, at);
+  }
+
+  /** Advances d.next to `target`: held pieces on the way are delivered, the holes between them are gaps. */
+  private skipTo(d: Dir, target: number, at: Stamp): void {
+    while (seqLT(d.next, target)) {
+      const c = d.pieces[0];
+      if (c !== undefined && seqLE(c.start, d.next)) {
+        this.deliverFirst(d, at);
+        continue;
+      }
+      const holeEnd = c !== undefined && seqLT(c.start, target) ? c.start : target;
+      this.gap(d, seqDiff(holeEnd, d.next), at);
+    }
+    this.drain(d, at);
+  }
+
+  /** Delivers held pieces that now start at d.next, then consumes the FIN when it is reached. */
+  private drain(d: Dir, at: Stamp): void {
+    while (d.pieces.length > 0 && seqLE(d.pieces[0]!.start, d.next)) this.deliverFirst(d, at);
+    if (d.hasFin && !d.done && d.next === d.finSeq) {
+      d.next = seqAdd(d.next, 1); // the FIN occupies one sequence number
+      d.done = true;
+    }
+  }
+
+  private deliverFirst(d: Dir, at: Stamp): void {
+    const c = d.pieces.shift();
+    if (c === undefined) return;
+    this.release(d, c);
+    // Pieces never start before d.next; if one did (a bug), deliver only what is new.
+    const skip = seqDiff(d.next, c.start);
+    if (skip >= c.len) return;
+    const from = skip > 0 ? skip : 0;
+    if (c.missing) this.gap(d, c.len - from, at);
+    else if (c.data !== null) this.emit(d, c.data, from, c.len, at);
+    else this.countOnly(d, c.len - from);
+  }
+
+  /** Bytes of a connection without a handler: counted and sequenced, never held. */
+  private countOnly(d: Dir, n: number): void {
+    d.next = seqAdd(d.next, n);
+    d.stats.bytes += n;
+    this.stats.bytes += n;
+  }
+
+  /**
+   * Holds [seqStart, seqStart+len) after d.next. Parts already held are not replaced (first copy
+   * wins): they count as retransmitted and are compared for conflicting bytes.
+   */
+  private insert(d: Dir, seqStart: number, buf: Uint8Array | null, off: number, len: number, missing: boolean): void {
+    if (len <= 0) return;
+    const pieces = d.pieces;
+    const next = d.next;
+    const rs = seqDiff(seqStart, next);
+    const re = rs + len;
+    const last = pieces[pieces.length - 1];
+    if (last === undefined || seqDiff(last.start, next) + last.len <= rs) {
+      this.addPiece(d, pieces.length, seqStart, buf, off, len, missing);
+      return;
+    }
+    // First piece ending after rs (pieces are sorted and disjoint).
+    let lo = 0;
+    let hi = pieces.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = pieces[mid]!;
+      if (seqDiff(c.start, next) + c.len <= rs) lo = mid + 1;
+      else hi = mid;
+    }
+    let i = lo;
+    let pos = rs;
+    while (pos < re) {
+      const c = pieces[i];
+      const cs = c === undefined ? re : seqDiff(c.start, next);
+      if (c === undefined || cs >= re) {
+        this.addPiece(d, i, seqAdd(next, pos), buf, off + (pos - rs), re - pos, missing);
+        break;
+      }
+      if (cs > pos) {
+        this.addPiece(d, i, seqAdd(next, pos), buf, off + (pos - rs), cs - pos, missing);
+        i++;
+        pos = cs;
+      }
+      const ce = cs + c.len;
+      const oe = ce < re ? ce : re;
+      const ov = oe - pos;
+      d.stats.retransmittedBytes += ov;
+      this.stats.retransmittedBytes += ov;
+      const held = c.data;
+      if (buf !== null && held !== null && !this.conflict) {
+        for (let k = 0; k < ov; k++) {
+          if (held[pos - cs + k] !== buf[off + (pos - rs) + k]) {
+            this.conflict = true;
+            break;
+          }
+        }
+      }
+      pos = oe;
+      i++;
+    }
+  }
+
+  private addPiece(d: Dir, index: number, start: number, buf: Uint8Array | null, off: number, len: number, missing: boolean): void {
+    const keep = !missing && buf !== null && d.flow.handler !== null;
+    const piece: Piece = { start, len, data: keep ? buf.slice(off, off + len) : null, missing };
+    if (index === d.pieces.length) d.pieces.push(piece);
+    else d.pieces.splice(index, 0, piece);
+    const cost = PIECE_OVERHEAD_BYTES + (keep ? len : 0);
+    d.cost += cost;
+    this.stats.bufferedBytes += cost;
+    if (this.stats.bufferedBytes > this.stats.bufferedPeak) this.stats.bufferedPeak = this.stats.bufferedBytes;
+    if (!d.buffering) {
+      d.buffering = true;
+      d.bprev = this.bufTail;
+      d.bnext = null;
+      if (this.bufTail !== null) this.bufTail.bnext = d;
+      else this.bufHead = d;
+      this.bufTail = d;
+    }
+  }
+
+  private release(d: Dir, c: Piece): void {
+    const cost = PIECE_OVERHEAD_BYTES + (c.data !== null ? c.len : 0);
+    d.cost -= cost;
+    this.stats.bufferedBytes -= cost;
+    if (d.pieces.length === 0 && d.buffering) {
+      d.buffering = false;
+      if (d.bprev !== null) d.bprev.bnext = d.bnext;
+      else this.bufHead = d.bnext;
+      if (d.bnext !== null) d.bnext.bprev = d.bprev;
+      else this.bufTail = d.bprev;
+      d.bprev = d.bnext = null;
+    }
+  }
+
+  /** Drops held pieces at or after the FIN (impossible data; hostile or corrupt input). */
+  private dropBeyond(d: Dir, finSeq: number): void {
+    const pieces = d.pieces;
+    while (pieces.length > 0) {
+      const c = pieces[pieces.length - 1]!;
+      const keep = seqDiff(finSeq, c.start);
+      if (keep >= c.len) break;
+      if (keep > 0) {
+        // Trim the piece to end at the FIN.
+        const cut = c.len - keep;
+        this.stats.bytesBeyondFin += cut;
+        if (c.data !== null) {
+          c.data = c.data.slice(0, keep);
+          d.cost -= cut;
+          this.stats.bufferedBytes -= cut;
+        }
+        c.len = keep;
+        break;
+      }
+      pieces.pop();
+      this.stats.bytesBeyondFin += c.len;
+      this.release(d, c);
+    }
+  }
+
+  /** Declares the hole before the first held piece a gap and delivers what follows it. */
+  private flushOldestHole(d: Dir, at: Stamp): void {
+    const c = d.pieces[0];
+    if (c === undefined) return;
+    this.skipTo(d, c.start, at); // the gap, then the piece and everything contiguous after it
+  }
+
+  private enforceLimits(d: Dir, at: Stamp): void {
+    const per = this.limits.maxBufferedBytesPerConnection;
+    if (d.cost > per || d.pieces.length > MAX_PIECES_PER_DIRECTION) {
+      this.stats.bufferLimitFlushes++;
+      this.warnings.add({
+        code: "limit.maxBufferedBytesPerConnection",
+        message: `more than ${per} out-of-order bytes (or ${MAX_PIECES_PER_DIRECTION} pieces) held for one TCP direction: the oldest hole was declared a gap`,
+        file: at.file,
+        frame: at.frame,
+      });
+      while ((d.cost > per || d.pieces.length > MAX_PIECES_PER_DIRECTION) && d.pieces.length > 0) this.flushOldestHole(d, at);
+    }
+    const total = this.limits.maxBufferedBytesTotal;
+    if (this.stats.bufferedBytes > total) {
+      this.stats.bufferLimitFlushes++;
+      this.warnings.add({
+        code: "limit.maxBufferedBytesTotal",
+        message: `more than ${total} out-of-order bytes held across all TCP connections: the oldest hole was declared a gap`,
+        file: at.file,
+        frame: at.frame,
+      });
+      while (this.stats.bufferedBytes > total && this.bufHead !== null) this.flushOldestHole(this.bufHead, at);
+    }
+  }
+
+  /** At close: every hole before held bytes or before the FIN is a gap; held bytes are delivered. */
+  private flushDir(d: Dir, at: Stamp): void {
+    if (!d.started) return;
+    const last = d.pieces[d.pieces.length - 1];
+    if (d.hasFin && !d.done) this.skipTo(d, d.finSeq, at);
+    else if (last !== undefined) this.skipTo(d, seqAdd(last.start, last.len), at);
+    while (d.pieces.length > 0) {
+      const c = d.pieces.pop()!;
+      this.release(d, c);
+    }
+  }
+}
