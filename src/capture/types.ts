@@ -23,6 +23,15 @@ export interface PacketRecord {
   origLen: number;
   /** Captured bytes: a view into the reader's chunk, not a copy. */
   data: Uint8Array;
+  /**
+   * Zero-allocation access to the same bytes (set by ftpcap's readers; optional for hand-made records):
+   * `data` equals `buf.subarray(off, off + caplen)`. `buf` is usually the reader's whole 4 MiB chunk,
+   * so only read inside [off, off + caplen). Making the `data` view costs an allocation per packet;
+   * the decoder reads `buf`/`off`/`caplen` instead.
+   */
+  buf?: Uint8Array;
+  off?: number;
+  caplen?: number;
 }
 
 export interface RecordSink {
@@ -55,6 +64,23 @@ export interface CaptureSummary {
   /** False when the file ended early or broke off: the analysis covers what came before. */
   complete: boolean;
   warnings: Warning[];
+  /** Index of this file in the expanded input list (the `file` of its records). */
+  index?: number;
+  /** Packets whose timestamp is earlier than the previous packet's in the same file (not an error; counted). */
+  timeBackwards?: number;
+}
+
+/**
+ * A synchronous push parser for one capture file (already decompressed). Records go to the sink during
+ * `push`. After a fault inside the file the parser records a warning, sets `stopped`, and ignores further
+ * input; a file that is not a capture at all makes `push`/`end` throw `InputError`.
+ */
+export interface CaptureParser {
+  push(chunk: Uint8Array): void;
+  /** The input is over: reports a record cut short by the end of the file. */
+  end(): void;
+  readonly stopped: boolean;
+  summary(): CaptureSummary;
 }
 
 export interface ReadProgress {
