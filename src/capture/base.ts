@@ -51,11 +51,20 @@ export abstract class ParserBase implements CaptureParser {
   abstract push(chunk: Uint8Array): void;
   abstract end(): void;
 
+  /** Told about the file before its first record (see RecordSink.onFileStart); set by the file edge. */
+  onStart: ((file: number, info: { path: string; format: CaptureFormat; precision: Precision }) => void) | null = null;
+  private started = false;
+
   constructor(
     protected readonly sink: RecordSink,
     protected readonly opts: ParserOptions,
   ) {
     this.rec.file = opts.fileIndex;
+  }
+
+  private start(): void {
+    this.started = true;
+    this.onStart?.(this.opts.fileIndex, { path: this.opts.path, format: this.format, precision: this.precision() });
   }
 
   get stopped(): boolean {
@@ -76,6 +85,7 @@ export abstract class ParserBase implements CaptureParser {
     const r = this.rec;
     const frame = ++this.packets;
     if (frame === 1) {
+      if (!this.started) this.start();
       this.firstSec = sec;
       this.firstNsec = nsec;
     } else if (sec < this.lastSec || (sec === this.lastSec && nsec < this.lastNsec)) {
@@ -153,6 +163,7 @@ export abstract class ParserBase implements CaptureParser {
   private finish(): void {
     if (this.finished) return;
     this.finished = true;
+    if (!this.started) this.start();
     if (this.backwards > 0) {
       // Not an error: merged or multi-interface captures and clock steps do this. Said once, with a count.
       const w: Warning = {

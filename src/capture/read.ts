@@ -443,6 +443,7 @@ async function nextChunk(o: Opened, p: ParserBase): Promise<Uint8Array | null> {
 /** The single-file fast path: chunks straight into the parser, no queue, no heap. */
 async function readOne(o: Opened, sink: RecordSink, opts: ReadOptions, progress: Progress): Promise<ParserBase> {
   const p = createParser(o.kind, sink, { fileIndex: 0, path: o.input.path, limits: opts.limits, warnings: opts.warnings });
+  if (sink.onFileStart) p.onStart = sink.onFileStart.bind(sink);
   const signal = opts.signal;
   p.push(o.head);
   progress.add(o.head.length);
@@ -469,6 +470,7 @@ async function readMerged(opened: Opened[], sink: RecordSink, opts: ReadOptions,
   const parsers = opened.map((o, i) =>
     createParser(o.kind, queues[i]!, { fileIndex: i, path: o.input.path, limits: opts.limits, warnings: opts.warnings }),
   );
+  if (sink.onFileStart) for (const p of parsers) p.onStart = sink.onFileStart.bind(sink);
   const heads: (Uint8Array | null)[] = opened.map((o) => o.head);
   const done = new Array<boolean>(k).fill(false);
 
