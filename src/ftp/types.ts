@@ -20,6 +20,8 @@ export interface ControlLine {
   droppedBytes: number;
   /** The stream ended (or a gap came) before the line's end of line. */
   unterminated: boolean;
+  /** Telnet IAC sequences removed from this line (RFC 854; e.g. 2 for `IAC IP IAC DM ABOR`). */
+  telnet: number;
 }
 
 export interface FtpCommand {
@@ -84,7 +86,9 @@ export type ControlAnomalyKind =
   | "too-many-pending" // Limits.maxPendingCommands reached
   | "reply-unterminated" // a multi-line reply never ended (or hit Limits.maxReplyLines)
   | "bad-announcement" // malformed PORT/PASV/... argument or reply, octet over 255, port over 65535
-  | "telnet-iac"; // Telnet IAC sequences were removed
+  | "telnet-iac" // Telnet IAC sequences were removed
+  | "command-unanswered" // a later command's reply came first: this command got none (e.g. PORT, then QUIT -> 221)
+  | "reply-before-command"; // a reply was captured before the command it answers (capture order)
 
 export interface ControlAnomaly {
   readonly kind: ControlAnomalyKind;
