@@ -1,0 +1,125 @@
+/**
+ * The control channel itself: AUTH TLS, malformed traffic, announcement commands left unanswered.
+ */
+import type { ControlAnomaly, ControlAnomalyKind } from "../../ftp/types.js";
+import type { SessionReport } from "../../report/schema.js";
+import { cut, fmtFrames, fmtIds, plural, quote } from "../evidence.js";
+import { argOf, MAX_GROUP_FRAMES } from "../group.js";
+import type { FindingDraft, FrameRef, SessionDetector } from "../types.js";
+
+export const detectControlTls: SessionDetector = (s) => {
+  if (!s.tls) return [];
+  const tlsEvents = s.timeline.filter((e) => e.kind === "tls" && e.lane === "control");
+  const start = tlsEvents[0];
+  const resumed = tlsEvents.find((e) => e.from === "client" || /cleartext/i.test(e.summary));
+  const at = s.tlsFrame ?? start?.frame ?? null;
+  const linked = s.dataChannels.filter((ch) => ch.connection && !ch.announcement);
+  const evidence: FrameRef[] = [];
+  if (at !== null) evidence.push({ file: s.file, frame: at });
+  if (resumed) evidence.push({ file: resumed.file, frame: resumed.frame });
+  const mech = start ? cut(start.summary.replace(/:.*$/, ""), 60) : "AUTH TLS";
+  return [
+    {
+      code: "control.tls",
+      session: s.id,
+      dataChannel: null,
+      evidence,
+      message:
+        `${mech} was accepted${at !== null ? ` at frame ${at}` : ""}: from there on the control channel is encrypted, so later commands, replies, ` +
+        `the login outcome and PORT/PASV announcements could not be read, and transfers, verdicts and address checks are unavailable for them.` +
+        (linked.length
+          ? ` ${plural(linked.length, "data connection")} between these hosts (${fmtIds(linked.map((c) => c.id))}) ${linked.length === 1 ? "was" : "were"} linked by host pair and timing only.`
+          : "") +
+        (resumed ? ` Cleartext FTP resumed at frame ${resumed.frame} (CCC) and was analysed from there.` : ""),
+    },
+  ];
+};
+
+/** Anomaly kinds that make control.malformed; bare EOLs and Telnet IAC are tolerated (real servers send them). */
+const MALFORMED: Partial<Record<ControlAnomalyKind, string>> = {
+  "invalid-reply": "server lines without a 3-digit reply code",
+  "unknown-command": "client verbs that are not FTP commands",
+  "line-too-long": "lines over the length limit (maxLineBytes)",
+  "reply-unterminated": "multi-line replies that never ended",
+  "reply-without-command": "replies with no command pending",
+  "bad-announcement": "malformed PORT/PASV/EPRT/EPSV/LPRT/LPSV addresses (octets over 255, ports over 65535, wrong field counts)",
+};
+
+export const detectControlMalformed: SessionDetector = (s, env) => {
+  const anomalies = [...(env.ctx.anomalies.get(s.id) ?? [])];
+  // Undecodable announcements are malformed too, even when the anomaly list was not passed.
+  const seen = new Set(anomalies.filter((a) => a.kind === "bad-announcement").map((a) => `${a.at.file}/${a.at.frame}`));
+  for (const ch of s.dataChannels) {
+    const a = ch.announcement;
+    if (!a || a.error === null || seen.has(`${a.file}/${a.frame}`)) continue;
+    const side = a.mode === "active" ? "client" : "server";
+    anomalies.push({ kind: "bad-announcement", side, excerpt: cut(a.raw), detail: a.error, at: { file: a.file, frame: a.frame, sec: 0, nsec: 0 } });
+  }
+  const byKind = new Map<ControlAnomalyKind, ControlAnomaly[]>();
+  for (const a of anomalies) {
+    if (!MALFORMED[a.kind]) continue;
+    const list = byKind.get(a.kind);
+    if (list) list.push(a);
+    else byKind.set(a.kind, [a]);
+  }
+  const out: FindingDraft[] = [];
+  for (const [kind, list] of byKind) {
+    list.sort((x, y) => x.at.file - y.at.file || x.at.frame - y.at.frame);
+    const first = list[0]!;
+    const frames = list.slice(0, MAX_GROUP_FRAMES).map((a) => ({ file: a.at.file, frame: a.at.frame }));
+    const sides = [...new Set(list.map((a) => a.side))].join(" and ");
+    out.push({
+      code: "control.malformed",
+      session: s.id,
+      dataChannel: null,
+      evidence: frames,
+      message:
+        `${list.length} ${MALFORMED[kind]} from the ${sides} (${fmtFrames(list.map((a) => a.at.frame))}); the first: ${quote(first.excerpt)}` +
+        `${first.detail ? ` (${cut(first.detail, 80)})` : ""}.` +
+        (s.banner ? ` The server's banner: ${quote(cut(s.banner, 80))}.` : ""),
+    });
+  }
+  return out;
+};
+
+/**
+ * Announcement commands with no reply while the control connection went on (a later server line),
+ * and the parser's too-many-pending anomaly. Snort 3's ftp_port_non_match_ip: `PORT 10,4,11,135,123,123`
+ * (frame 10) is never answered, the following QUIT is (221, frame 13).
+ */
+export const detectUnansweredCommand: SessionDetector = (s, env) => {
+  const SERVER_LINES: readonly string[] = ["reply", "login", "banner", "transfer.reply", "announcement"];
+  const serverLines = s.timeline.filter((e) => e.from === "server" && SERVER_LINES.includes(e.kind));
+  const pending = (env.ctx.anomalies.get(s.id) ?? []).filter((a) => a.kind === "too-many-pending");
+  const unanswered = s.dataChannels.filter((ch) => {
+    const a = ch.announcement;
+    if (!a || a.reply !== null) return false;
+    if (s.tls && s.tlsFrame !== null && a.requestFrame > s.tlsFrame) return false; // encrypted: cannot see the reply
+    const later = serverLines.some((e) => e.file === a.file && e.frame > a.requestFrame);
+    return later || pending.length > 0;
+  });
+  if (unanswered.length === 0 && pending.length === 0) return [];
+  const evidence: FrameRef[] = unanswered.slice(0, MAX_GROUP_FRAMES).map((ch) => ({ file: ch.announcement!.file, frame: ch.announcement!.requestFrame }));
+  for (const p of pending.slice(0, 3)) evidence.push({ file: p.at.file, frame: p.at.frame });
+  const parts: string[] = [];
+  if (unanswered.length) {
+    const a = unanswered[0]!.announcement!;
+    const later = serverLines.find((e) => e.file === a.file && e.frame > a.requestFrame);
+    parts.push(
+      `${plural(unanswered.length, "announcement command")} got no reply (${fmtFrames(unanswered.map((c) => c.announcement!.requestFrame))}); the first: ` +
+        `${a.command} ${quote(argOf(a.raw))}` +
+        (later ? `, while the server answered a later command (${quote(cut(later.summary, 60))}, frame ${later.frame})` : "") +
+        ".",
+    );
+  }
+  if (pending.length) parts.push(`The client had more commands waiting for replies than the parser keeps (${quote(pending[0]!.detail || pending[0]!.excerpt)}, frame ${pending[0]!.at.frame}).`);
+  return [
+    {
+      code: "control.unanswered-command",
+      session: s.id,
+      dataChannel: unanswered[0]?.id ?? null,
+      evidence,
+      message: `${parts.join(" ")} A middlebox that silently drops FTP commands it refuses (an IPS or a strict FTP inspection) or a client flooding the server does this.`,
+    },
+  ];
+};

@@ -1,0 +1,276 @@
+/**
+ * Data connections: never attempted, unanswered, refused, not captured, unannounced, and active-mode
+ * connections from a port other than 20.
+ */
+import type { ConnectionReport, DataChannelReport, SessionReport } from "../../report/schema.js";
+import { whereDataWent } from "../address.js";
+import {
+  announcedEndpoint,
+  failureReply,
+  fmtBytes,
+  fmtDuration,
+  fmtEndpoint,
+  fmtFrames,
+  fmtIds,
+  laneEvents,
+  modeOf,
+  opener,
+  plural,
+  refs,
+  ref,
+  replyText,
+  rolesOf,
+  serverSawData,
+  synFrames,
+  synSpan,
+  target,
+  transferLabel,
+  type DataMode,
+} from "../evidence.js";
+import { MAX_GROUP_FRAMES } from "../group.js";
+import { sameIp } from "../net.js";
+import { inferVantage } from "../vantage.js";
+import type { DetectorEnv, FindingDraft, FrameRef, SessionDetector } from "../types.js";
+
+/** "the server (10.0.0.2)" / "the client (10.0.0.1)". */
+export function party(s: SessionReport, who: "client" | "server"): string {
+  return who === "server" ? `the server (${s.server.ip})` : `the client (${s.client.ip})`;
+}
+
+/** A sentence on how complete the capture is, when it weakens "nothing was seen". */
+export function weakness(s: SessionReport, env: DetectorEnv): string {
+  const parts: string[] = [];
+  if (env.ctx.captureIncomplete) parts.push("the capture is incomplete (an input broke off or a limit dropped data)");
+  else if (env.ctx.missingBytes > 0) parts.push(`the capture lost ${fmtBytes(env.ctx.missingBytes)} somewhere`);
+  if (s.counts.droppedTimelineEvents > 0) parts.push("this session's timeline hit its limit");
+  return parts.length ? ` Absence of evidence is weak here: ${parts.join("; ")}.` : "";
+}
+
+/** What the capture point says about a SYN that nobody answered, or that was never seen. */
+function vantageRemark(s: SessionReport, mode: DataMode, synSeen: boolean): string {
+  const v = inferVantage(s);
+  if (v.oneWay === "client-to-server") return " Only the client's side of the control connection is in the capture, so answers may simply be missing from it.";
+  if (v.oneWay === "server-to-client") return " Only the server's side of the control connection is in the capture, so answers may simply be missing from it.";
+  const { connector, listener } = rolesOf(mode);
+  if (v.side === "unknown") return ` The capture point cannot be placed (${v.basis}).`;
+  if (v.side === "between") return ` The capture was taken between client and server (${v.basis}): the packet was lost on the ${synSeen ? listener : connector}'s side of it.`;
+  if (synSeen) {
+    return v.side === listener
+      ? ` The capture was taken at the ${listener} side (${v.basis}), so the SYN reached the ${listener}'s network and was dropped there (a host or edge firewall).`
+      : ` The capture was taken at the ${connector} side (${v.basis}), so the SYN may have been dropped anywhere on the path to the ${listener}.`;
+  }
+  return v.side === connector
+    ? ` The capture was taken at the ${connector} side (${v.basis}), so the ${connector} never sent a SYN: it did not try, or its own firewall stopped the SYN before the capture point.`
+    : ` The capture was taken at the ${listener} side (${v.basis}), so no SYN reached the ${listener}'s side: the ${connector} did not try, or the SYN was dropped on the way.`;
+}
+
+function replySentence(ch: DataChannelReport): string {
+  const t = ch.transfer;
+  if (!t) return "";
+  const f = failureReply(t);
+  if (f) return ` The server replied ${replyText(f)} (frame ${f.frame}).`;
+  if (t.replies.length === 0) return " The server never answered the transfer command in the capture.";
+  return "";
+}
+
+function transferRefs(ch: DataChannelReport): FrameRef[] {
+  const t = ch.transfer;
+  if (!t) return [];
+  const f = failureReply(t);
+  return refs(ref(t.file, t.requestFrame), f ? ref(f.file, f.frame) : null);
+}
+
+function announcementRefs(ch: DataChannelReport): FrameRef[] {
+  const a = ch.announcement;
+  if (!a) return [];
+  return refs(ref(a.file, a.requestFrame), a.frame !== a.requestFrame ? ref(a.file, a.frame) : null, a.reply ? ref(a.reply.file, a.reply.frame) : null);
+}
+
+/** An announcement and a transfer command, and no SYN toward the announced endpoint. */
+export const detectNoConnection: SessionDetector = (s, env) => {
+  const out: FindingDraft[] = [];
+  for (const ch of s.dataChannels) {
+    const a = ch.announcement;
+    const t = ch.transfer;
+    if (!a || !t || !a.accepted || a.ip === null || a.port === null) continue;
+    if (ch.connection || whereDataWent(s, ch).where !== "nowhere") continue;
+    if (serverSawData(t)) continue; // data.not-captured
+    const mode = modeOf(ch) ?? a.mode;
+    const { connector } = rolesOf(mode);
+    out.push({
+      code: "data.no-connection",
+      session: s.id,
+      dataChannel: ch.id,
+      evidence: [...announcementRefs(ch), ...transferRefs(ch)],
+      message:
+        `${mode === "active" ? "Active" : "Passive"} mode: ${a.command} announced ${announcedEndpoint(ch)} (frame ${a.frame}) and the client sent ${transferLabel(t)} (frame ${t.requestFrame}), ` +
+        `but no SYN from ${party(s, connector)} toward it appears in the capture.` +
+        replySentence(ch) +
+        vantageRemark(s, mode, false) +
+        weakness(s, env),
+    });
+  }
+  return out;
+};
+
+function synSentence(s: SessionReport, ch: DataChannelReport, conn: ConnectionReport): string {
+  const frames = synFrames(s, ch);
+  const n = Math.max(conn.synCount, frames.length, 1);
+  const span = synSpan(s, ch);
+  const retries = n > 1 ? `, ${plural(n - 1, "retransmission")}${span !== null ? ` over ${fmtDuration(span)}` : ""}` : "";
+  return `${plural(n, "SYN")} from ${fmtEndpoint(opener(conn).ip, opener(conn).port)} to ${fmtEndpoint(target(conn).ip, target(conn).port)} (${fmtFrames(frames.length ? frames : [conn.firstFrame])}${retries})`;
+}
+
+function linkNote(ch: DataChannelReport, conn: ConnectionReport): string {
+  if (!ch.announcement) return "";
+  if (!conn.inferred) return ` toward the announced ${announcedEndpoint(ch)}`;
+  return ` (announced ${announcedEndpoint(ch)}; linked by inference: ${conn.inferredReason ?? "host pair and timing"})`;
+}
+
+function connRefs(s: SessionReport, ch: DataChannelReport, conn: ConnectionReport, kinds: ("data.rst" | "data.icmp")[] = []): FrameRef[] {
+  const syns = synFrames(s, ch).slice(0, 10).map((f) => ({ file: conn.file, frame: f }));
+  const answers = kinds.length ? laneEvents(s, ch.id, kinds).map((e) => ({ file: e.file, frame: e.frame })) : [];
+  if (conn.icmp && kinds.includes("data.icmp") && answers.length === 0) answers.push({ file: conn.icmp.file, frame: conn.icmp.frame });
+  return [...announcementRefs(ch), ...(syns.length ? syns : [{ file: conn.file, frame: conn.firstFrame }]), ...answers.slice(0, 3), ...transferRefs(ch)];
+}
+
+export const detectSynUnanswered: SessionDetector = (s, env) => {
+  const out: FindingDraft[] = [];
+  for (const ch of s.dataChannels) {
+    const conn = ch.connection;
+    if (!conn || conn.outcome !== "syn-unanswered") continue;
+    const mode = modeOf(ch) ?? (conn.initiator === "server" ? "active" : "passive");
+    const why =
+      mode === "active"
+        ? "In active mode this means the client's side drops inbound connections from the server: a host firewall, or a NAT without an FTP ALG that has no mapping for the announced port."
+        : "In passive mode this means the server's side drops connections to its passive port range: a firewall that opened only port 21, or a NAT with no forward for the passive ports.";
+    out.push({
+      code: "data.syn-unanswered",
+      session: s.id,
+      dataChannel: ch.id,
+      evidence: connRefs(s, ch, conn),
+      message:
+        `${mode === "active" ? "Active" : "Passive"} mode${ch.transfer ? ` (${transferLabel(ch.transfer)})` : ""}: ${synSentence(s, ch, conn)}${linkNote(ch, conn)} got no answer - no SYN-ACK, RST or ICMP. ` +
+        why +
+        vantageRemark(s, mode, true) +
+        replySentence(ch) +
+        weakness(s, env),
+    });
+  }
+  return out;
+};
+
+export const detectRejected: SessionDetector = (s) => {
+  const out: FindingDraft[] = [];
+  for (const ch of s.dataChannels) {
+    const conn = ch.connection;
+    if (!conn || (conn.outcome !== "rejected-rst" && conn.outcome !== "rejected-icmp")) continue;
+    const mode = modeOf(ch) ?? (conn.initiator === "server" ? "active" : "passive");
+    const { listener } = rolesOf(mode);
+    let answer: string;
+    if (conn.outcome === "rejected-rst") {
+      const rst = laneEvents(s, ch.id, ["data.rst"])[0];
+      answer =
+        `was answered by a RST from ${target(conn).ip}${rst ? ` (frame ${rst.frame})` : ""}: nothing listens on port ${target(conn).port} there` +
+        (sameIp(target(conn).ip, listener === "server" ? s.server.ip : s.client.ip)
+          ? ` although it is the ${listener}'s address - the ${listener === "server" ? "passive listener was not (or no longer) open, or a NAT forwards the port to the wrong host" : "client was no longer listening, or its firewall rejects the connection"}`
+          : ` - a host that is not the ${listener} as seen on the control connection, so the announced address is wrong`);
+    } else {
+      const i = conn.icmp;
+      answer = i
+        ? `was refused by ICMP ${i.meaning} (type ${i.type} code ${i.code}) from ${i.reporter} (frame ${i.frame})` +
+          (sameIp(i.reporter, target(conn).ip) ? ": the target host itself rejects the port" : ": a router or firewall on the path rejects it")
+        : "was refused by an ICMP unreachable";
+    }
+    out.push({
+      code: "data.rejected",
+      session: s.id,
+      dataChannel: ch.id,
+      evidence: connRefs(s, ch, conn, ["data.rst", "data.icmp"]),
+      message: `${mode === "active" ? "Active" : "Passive"} mode${ch.transfer ? ` (${transferLabel(ch.transfer)})` : ""}: ${synSentence(s, ch, conn)}${linkNote(ch, conn)} ${answer}.${replySentence(ch)}`,
+    });
+  }
+  return out;
+};
+
+/** The server reported success but the data connection is not in the capture (one finding per session). */
+export const detectNotCaptured: SessionDetector = (s) => {
+  const chs = s.dataChannels.filter((ch) => ch.transfer && !ch.connection && serverSawData(ch.transfer) && whereDataWent(s, ch).where === "nowhere");
+  if (chs.length === 0) return [];
+  const evidence: FrameRef[] = [];
+  for (const ch of chs) {
+    const ok = serverSawData(ch.transfer!)!;
+    evidence.push({ file: ch.transfer!.file, frame: ch.transfer!.requestFrame }, { file: ok.file, frame: ok.frame });
+    if (evidence.length >= MAX_GROUP_FRAMES) break;
+  }
+  const first = chs[0]!.transfer!;
+  const ok = serverSawData(first)!;
+  const total = s.dataChannels.filter((ch) => ch.transfer).length;
+  return [
+    {
+      code: "data.not-captured",
+      session: s.id,
+      dataChannel: chs[0]!.id,
+      evidence,
+      message:
+        `${plural(chs.length, "transfer")} of ${total} in this session (${chs.length === 1 ? "channel" : "channels"} ${fmtIds(chs.map((c) => c.id))}) ` +
+        `${chs.length === 1 ? "was" : "were"} reported by the server (the first: ${transferLabel(first)} at frame ${first.requestFrame}, answered ${replyText(ok)} at frame ${ok.frame}), ` +
+        `but ${chs.length === 1 ? "its data connection is" : "their data connections are"} not in the capture: it was probably filtered to the control port.`,
+    },
+  ];
+};
+
+/** Connections between the session's hosts that no announcement explains. */
+export const detectUnannounced: SessionDetector = (s) => {
+  if (s.tls) return []; // announcements were encrypted: control.tls says so
+  // Unannounced connections that serve as the evidence for an announcement are explained by it.
+  const explained = new Set<string>();
+  for (const ch of s.dataChannels) {
+    if (!ch.announcement || ch.connection) continue;
+    const w = whereDataWent(s, ch);
+    if (w.where !== "nowhere") explained.add(w.channel);
+  }
+  const out: FindingDraft[] = [];
+  for (const ch of s.dataChannels) {
+    const c = ch.connection;
+    if (ch.announcement || !c || explained.has(ch.id)) continue;
+    const who = c.initiator === "server" ? "the FTP server" : "the FTP client";
+    const reasons: string[] = [];
+    if (s.midStream) reasons.push("the capture started in the middle of the session, so its announcement may predate the capture");
+    if (s.counts.droppedAnnouncements > 0) reasons.push(`${plural(s.counts.droppedAnnouncements, "announcement")} of this session were over the limit and not analysed`);
+    out.push({
+      code: "data.unannounced",
+      session: s.id,
+      dataChannel: ch.id,
+      evidence: refs(ref(c.file, c.synFrame ?? c.firstFrame), ref(c.file, c.lastFrame)),
+      message:
+        `${who[0]!.toUpperCase() + who.slice(1)} ${fmtEndpoint(opener(c).ip, opener(c).port)} opened a connection to ${fmtEndpoint(target(c).ip, target(c).port)} ` +
+        `(frames ${c.synFrame ?? c.firstFrame}-${c.lastFrame}, ${fmtBytes(c.bytes.toClient + c.bytes.toServer)}) during the session, and no PORT/PASV/EPRT/EPSV reply names it.` +
+        (reasons.length ? ` Possible benign cause: ${reasons.join("; ")}.` : " Nothing in the session explains it: check what it carries."),
+    });
+  }
+  return out;
+};
+
+/** Active-mode data connections whose source port is not 20 (one finding per session). */
+export const detectSourcePort: SessionDetector = (s) => {
+  const chs = s.dataChannels.filter((ch) => {
+    const c = ch.connection;
+    return ch.announcement?.mode === "active" && c !== null && c.initiator === "server" && opener(c).port !== 20;
+  });
+  if (chs.length === 0) return [];
+  const ports = [...new Set(chs.map((ch) => opener(ch.connection!).port))];
+  const evidence = chs.slice(0, MAX_GROUP_FRAMES).map((ch) => ({ file: ch.connection!.file, frame: ch.connection!.synFrame ?? ch.connection!.firstFrame }));
+  return [
+    {
+      code: "data.source-port",
+      session: s.id,
+      dataChannel: chs[0]!.id,
+      evidence,
+      message:
+        `${plural(chs.length, "active-mode data connection")} (${fmtIds(chs.map((c) => c.id))}) came from the server's ` +
+        `${ports.length === 1 ? `port ${ports[0]}` : `ports ${ports.slice(0, 5).join(", ")}${ports.length > 5 ? ", ..." : ""}`} rather than port 20. ` +
+        `Legal, but client-side firewall rules that allow inbound active-mode data only from port 20 would block ${chs.length === 1 ? "it" : "them"}.`,
+    },
+  ];
+};
