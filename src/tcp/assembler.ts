@@ -686,11 +686,15 @@ export class Assembler {
     this.conflict = false;
 
     if (rel > 0) {
-      // Out of order: hold a copy until the hole before it fills (or is declared a gap).
-      d.stats.outOfOrderSegments++;
-      this.stats.outOfOrderSegments++;
-      if (len > 0) this.insert(d, dataSeq, buf, off, len, false);
-      if (miss > 0) this.insert(d, seqAdd(dataSeq, len), null, 0, miss, true);
+      // Out of order: hold a copy until the hole before it fills (or is declared a gap). A segment
+      // that only repeats held bytes is a retransmission, not an out-of-order segment.
+      let added = 0;
+      if (len > 0) added += this.insert(d, dataSeq, buf, off, len, false);
+      if (miss > 0) added += this.insert(d, seqAdd(dataSeq, len), null, 0, miss, true);
+      if (added > 0) {
+        d.stats.outOfOrderSegments++;
+        this.stats.outOfOrderSegments++;
+      }
       this.noteConflict(d);
       this.enforceLimits(d, at);
       return;
@@ -844,8 +848,8 @@ export class Assembler {
    * Holds [seqStart, seqStart+len) after d.next. Parts already held are not replaced (first copy
    * wins): they count as retransmitted and are compared for conflicting bytes.
    */
-  private insert(d: Dir, seqStart: number, buf: Uint8Array | null, off: number, len: number, missing: boolean): void {
-    if (len <= 0) return;
+  private insert(d: Dir, seqStart: number, buf: Uint8Array | null, off: number, len: number, missing: boolean): number {
+    if (len <= 0) return 0;
     const pieces = d.pieces;
     const next = d.next;
     const rs = seqDiff(seqStart, next);
@@ -853,7 +857,7 @@ export class Assembler {
     const last = pieces[pieces.length - 1];
     if (last === undefined || seqDiff(last.start, next) + last.len <= rs) {
       this.addPiece(d, pieces.length, seqStart, buf, off, len, missing);
-      return;
+      return len;
     }
     // First piece ending after rs (pieces are sorted and disjoint).
     let lo = 0;
@@ -866,15 +870,18 @@ export class Assembler {
     }
     let i = lo;
     let pos = rs;
+    let added = 0;
     while (pos < re) {
       const c = pieces[i];
       const cs = c === undefined ? re : seqDiff(c.start, next);
       if (c === undefined || cs >= re) {
         this.addPiece(d, i, seqAdd(next, pos), buf, off + (pos - rs), re - pos, missing);
+        added += re - pos;
         break;
       }
       if (cs > pos) {
         this.addPiece(d, i, seqAdd(next, pos), buf, off + (pos - rs), cs - pos, missing);
+        added += cs - pos;
         i++;
         pos = cs;
       }
@@ -895,6 +902,7 @@ export class Assembler {
       pos = oe;
       i++;
     }
+    return added;
   }
 
   private addPiece(d: Dir, index: number, start: number, buf: Uint8Array | null, off: number, len: number, missing: boolean): void {
