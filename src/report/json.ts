@@ -1,0 +1,124 @@
+/**
+ * json and ndjson.
+ *
+ * `json` is the versioned report itself (schema.ts), pretty-printed. Strings are kept exactly as the
+ * analysis wrote them — the report is data for scripts — but the text is made safe to `cat`:
+ * JSON.stringify already writes C0 controls as \u00XX; we also write DEL, C1 controls, bidi
+ * overrides, zero-width and other invisible characters, and U+2028/2029 as \uXXXX escapes. The
+ * parsed value is identical; the bytes on screen cannot move the cursor or reorder text.
+ *
+ * Passwords: the analysis writes "<redacted>" unless --show-credentials; this renderer never undoes
+ * that, and with showCredentials false it redacts again (common.ts `shown`) in case a report built
+ * with credentials is rendered without them.
+ *
+ * `ndjson` is one JSON object per line: a "session" record for each session as it completes (the
+ * CLI writes these while the capture is still being read), then one "summary" record with
+ * everything that is not per session. Rendering a whole report as ndjson gives the same lines.
+ */
+import { z } from "zod";
+import type { Finding, Report, SessionReport } from "./schema.js";
+import { CaptureSchema, FindingSchema, ReportSchema, SessionSchema, SummarySchema, WarningSchema, SCHEMA_VERSION } from "./schema.js";
+import { groupFindings, redactSession, shown } from "./common.js";
+import type { RenderOptions } from "./options.js";
+
+const UNSAFE_IN_JSON_TEXT = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+
+function u16(m: string): string {
+  let out = "";
+  for (let i = 0; i < m.length; i++) out += "\\u" + m.charCodeAt(i).toString(16).padStart(4, "0");
+  return out;
+}
+
+/**
+ * JSON.stringify, then every control/invisible character left raw (they can only be inside string
+ * literals: JSON's own syntax is ASCII) rewritten as \uXXXX. Lone surrogates are already escaped by
+ * JSON.stringify (ES2019 well-formed stringify).
+ */
+export function safeJson(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON_TEXT, u16);
+}
+
+export function renderJson(report: Report, opts: Pick<RenderOptions, "showCredentials">): string {
+  return safeJson(shown(report, opts), 2) + "\n";
+}
+
+// ---------------------------------------------------------------------------------------------
+// ndjson
+
+export const NdjsonSessionRecordSchema = z.object({
+  type: z.literal("session"),
+  session: SessionSchema,
+  /** Findings about this session (capture-wide ones are in the summary record). */
+  findings: z.array(FindingSchema),
+});
+
+export const NdjsonSummaryRecordSchema = z.object({
+  type: z.literal("summary"),
+  schemaVersion: z.literal(SCHEMA_VERSION),
+  tool: ReportSchema.shape.tool,
+  captures: z.array(CaptureSchema),
+  summary: SummarySchema,
+  stats: ReportSchema.shape.stats,
+  warnings: z.array(WarningSchema),
+  complete: z.boolean(),
+  /** Findings with no session (capture.gap, login.bruteforce across sessions, ...). */
+  findings: z.array(FindingSchema),
+});
+
+export const NdjsonRecordSchema = z.discriminatedUnion("type", [NdjsonSessionRecordSchema, NdjsonSummaryRecordSchema]);
+
+export type NdjsonSessionRecord = z.infer<typeof NdjsonSessionRecordSchema>;
+export type NdjsonSummaryRecord = z.infer<typeof NdjsonSummaryRecordSchema>;
+export type NdjsonRecord = z.infer<typeof NdjsonRecordSchema>;
+
+/**
+ * One session record as one line, ending in "\n". Without `opts` the session is written as the
+ * analysis produced it (which already redacts unless --show-credentials); with
+ * `{showCredentials: false}` passwords are redacted again here.
+ */
+export function renderNdjsonSession(
+  session: SessionReport,
+  findings: readonly Finding[],
+  opts?: Pick<RenderOptions, "showCredentials">,
+): string {
+  const record: NdjsonSessionRecord = {
+    type: "session",
+    session: opts && !opts.showCredentials ? redactSession(session) : session,
+    findings: findings.slice(),
+  };
+  return safeJson(record) + "\n";
+}
+
+/** The brief's name for the same function. */
+export const renderSessionNdjson = renderNdjsonSession;
+
+/**
+ * The final summary record, one line ending in "\n". Its findings are the capture-wide ones:
+ * session null, or naming a session that is not in `report.sessions` (so nothing is lost when the
+ * sessions were streamed earlier, or filtered out with --session, or the session list is empty).
+ */
+export function renderNdjsonSummary(report: Report): string {
+  const { captureWide } = groupFindings(report);
+  const findings = report.sessions.length === 0 ? report.findings.filter((f) => f.session === null) : captureWide;
+  const record: NdjsonSummaryRecord = {
+    type: "summary",
+    schemaVersion: report.schemaVersion,
+    tool: report.tool,
+    captures: report.captures,
+    summary: report.summary,
+    stats: report.stats,
+    warnings: report.warnings,
+    complete: report.complete,
+    findings,
+  };
+  return safeJson(record) + "\n";
+}
+
+/** A whole report as ndjson: a session record per session, in order, then the summary record. */
+export function renderNdjson(report: Report, opts: Pick<RenderOptions, "showCredentials">): string {
+  const r = shown(report, opts);
+  const { bySession } = groupFindings(r);
+  let out = "";
+  for (const s of r.sessions) out += renderNdjsonSession(s, bySession.get(s.id) ?? []);
+  return out + renderNdjsonSummary(r);
+}
