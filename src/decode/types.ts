@@ -10,7 +10,11 @@ export interface TcpSegment {
   sec: number;
   nsec: number;
   ipVersion: 4 | 6;
-  /** The packet bytes (record data, or a reassembled datagram). Addresses and payload are offsets into it. */
+  /**
+   * The packet bytes (record data, or a reassembled datagram). Addresses and payload are offsets into it.
+   * From ftpcap's reader this is usually the whole 4 MiB read chunk, not just this packet: use the offsets,
+   * never `bytes.length`, and copy (`slice`) what you keep — the chunk is reused after the call.
+   */
   bytes: Uint8Array;
   /** Offset of the source address in `bytes`; 4 bytes for IPv4, 16 for IPv6. Destination likewise. */
   srcAddrOff: number;
@@ -31,6 +35,16 @@ export interface TcpSegment {
    * The sequence space they cover is known to be missing.
    */
   payloadMissing: number;
+  /**
+   * Set by ftpcap's decoder (optional so hand-made segments in tests need not): where the TCP header
+   * starts in `bytes` and its length (data offset), and what the SYN's options said — MSS (0 when
+   * absent), window scale shift (-1 when absent), SACK permitted. Options of other segments are not parsed.
+   */
+  tcpHeaderOff?: number;
+  tcpHeaderLen?: number;
+  mss?: number;
+  windowScale?: number;
+  sackPermitted?: boolean;
 }
 
 export const TCP_FIN = 0x01;
@@ -76,4 +90,6 @@ export interface DecodeStats {
   reassembledDatagrams: number;
   /** Fragments dropped because a limit was reached, or because they overlapped inconsistently. */
   fragmentsDropped: number;
+  /** Fragments that overlapped bytes already held (the first copy wins); set by ftpcap's decoder. */
+  fragmentOverlaps?: number;
 }
