@@ -123,7 +123,8 @@ function synSentence(s: SessionReport, ch: DataChannelReport, conn: ConnectionRe
 
 function linkNote(ch: DataChannelReport, conn: ConnectionReport): string {
   if (!ch.announcement) return "";
-  if (!conn.inferred) return ` toward the announced ${announcedEndpoint(ch)}`;
+  const a = ch.announcement;
+  if (!conn.inferred) return a.ip !== null && sameIp(target(conn).ip, a.ip) && target(conn).port === a.port ? " (the announced endpoint)" : ` (announced ${announcedEndpoint(ch)})`;
   return ` (announced ${announcedEndpoint(ch)}; linked by inference: ${conn.inferredReason ?? "host pair and timing"})`;
 }
 
