@@ -86,7 +86,8 @@ export function selfTimeByStage(rows: SelfTimeRow[]): Array<{ stage: string; sel
     else if (r.location.startsWith("node:")) stage = "node internals";
     else if (r.functionName === "(garbage collector)") stage = "garbage collector";
     else if (r.location.includes("node_modules/")) stage = "dependencies";
-    else stage = r.location ? "other" : r.functionName;
+    else if (r.location) stage = "other";
+    else stage = r.functionName.startsWith("(") ? r.functionName : "native (builtins, C++)";
     acc.set(stage, (acc.get(stage) ?? 0) + r.selfMs);
   }
   const total = [...acc.values()].reduce((a, b) => a + b, 0) || 1;
