@@ -17,7 +17,7 @@ export const detectControlTls: SessionDetector = (s) => {
   const evidence: FrameRef[] = [];
   if (at !== null) evidence.push({ file: s.file, frame: at });
   if (resumed) evidence.push({ file: resumed.file, frame: resumed.frame });
-  const mech = start ? cut(start.summary.replace(/:.*$/, ""), 60) : "AUTH TLS";
+  const mech = start ? cut(start.summary.replace(/:.*$/, "").replace(/\s+accepted$/i, ""), 60) || "AUTH TLS" : "AUTH TLS";
   return [
     {
       code: "control.tls",

@@ -7,6 +7,7 @@ import { whereDataWent } from "../address.js";
 import {
   announcedEndpoint,
   failureReply,
+  isNetworkFailure,
   fmtBytes,
   fmtDuration,
   fmtEndpoint,
@@ -95,6 +96,8 @@ export const detectNoConnection: SessionDetector = (s, env) => {
     if (!a || !t || !a.accepted || a.ip === null || a.port === null) continue;
     if (ch.connection || whereDataWent(s, ch).where !== "nowhere") continue;
     if (serverSawData(t)) continue; // data.not-captured
+    const f = failureReply(t);
+    if (f && !isNetworkFailure(f.code)) continue; // the server refused the file: no connection was due
     const mode = modeOf(ch) ?? a.mode;
     const { connector } = rolesOf(mode);
     out.push({
