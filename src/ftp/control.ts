@@ -39,7 +39,8 @@
  * TLS: `AUTH TLS|SSL|TLS-C|TLS-P` answered 234 -> onTlsStart, and both streams are followed as TLS
  * records (tls.ts) until cleartext FTP reappears -> onTlsEnd. `AUTH GSSAPI` (GridFTP, port 2811)
  * keeps the stream in the clear: ADAT tokens are base64 arguments, `ENC`/`MIC`/`CONF` commands and
- * `631`-`633` replies are parsed like any other.
+ * `631`-`633` replies are parsed like any other. A protected reply wraps the real code (1xx too), so
+ * further 63x replies with nothing pending are given to the command the previous 63x answered.
  *
  * Passwords: PASS is a command like any other here (its argument is in FtpCommand.arg for
  * correlate/, which redacts it); no anomaly excerpt or detail ever carries it.
@@ -132,6 +133,8 @@ export class ControlChannel {
   private tlsOn = false;
   private tlsExpected = false;
   private feeding: Side | -1 = -1;
+  /** The command the last protected (631-633) reply answered. */
+  private lastProtected: FtpCommand | null = null;
   private ended = false;
   private readonly noted = { bareEol: [false, false], telnet: [false, false] };
 
@@ -355,6 +358,12 @@ export class ControlChannel {
         this.emitReply(r, null, false);
         return;
       }
+      if (r.code >= 631 && r.code <= 633 && this.lastProtected !== null) {
+        // RFC 2228 §4: a protected reply wraps the real one, 1xx included, so one `ENC` (say a
+        // wrapped RETR) gets several 63x replies (Zeek globus-url-copy.pcap, frames 52 and 55).
+        this.emitReply(r, this.lastProtected, false);
+        return;
+      }
       this.hold(r);
       return;
     }
@@ -377,6 +386,7 @@ export class ControlChannel {
     }
     this.pending.shift();
     if (this.pending.length === 0) this.overflowing = false;
+    this.lastProtected = r.code >= 631 && r.code <= 633 ? p.cmd : null;
     this.completed(p, r, this.emitReply(r, p.cmd, false));
   }
 
