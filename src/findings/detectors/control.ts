@@ -36,13 +36,16 @@ export const detectControlTls: SessionDetector = (s) => {
 };
 
 /** Anomaly kinds that make control.malformed; bare EOLs and Telnet IAC are tolerated (real servers send them). */
-const MALFORMED: Partial<Record<ControlAnomalyKind, string>> = {
-  "invalid-reply": "server lines without a 3-digit reply code",
-  "unknown-command": "client verbs that are not FTP commands",
-  "line-too-long": "lines over the length limit (maxLineBytes)",
-  "reply-unterminated": "multi-line replies that never ended",
-  "reply-without-command": "replies with no command pending",
-  "bad-announcement": "malformed PORT/PASV/EPRT/EPSV/LPRT/LPSV addresses (octets over 255, ports over 65535, wrong field counts)",
+const MALFORMED: Partial<Record<ControlAnomalyKind, readonly [string, string]>> = {
+  "invalid-reply": ["server line without a 3-digit reply code", "server lines without a 3-digit reply code"],
+  "unknown-command": ["client verb that is not an FTP command", "client verbs that are not FTP commands"],
+  "line-too-long": ["line over the length limit (maxLineBytes)", "lines over the length limit (maxLineBytes)"],
+  "reply-unterminated": ["multi-line reply that never ended", "multi-line replies that never ended"],
+  "reply-without-command": ["reply with no command pending", "replies with no command pending"],
+  "bad-announcement": [
+    "malformed PORT/PASV/EPRT/EPSV/LPRT/LPSV address (octet over 255, port over 65535, wrong field count)",
+    "malformed PORT/PASV/EPRT/EPSV/LPRT/LPSV addresses (octets over 255, ports over 65535, wrong field counts)",
+  ],
 };
 
 export const detectControlMalformed: SessionDetector = (s, env) => {
@@ -74,7 +77,7 @@ export const detectControlMalformed: SessionDetector = (s, env) => {
       dataChannel: null,
       evidence: frames,
       message:
-        `${list.length} ${MALFORMED[kind]} from the ${sides} (${fmtFrames(list.map((a) => a.at.frame))}); the first: ${quote(first.excerpt)}` +
+        `${list.length} ${MALFORMED[kind]![list.length === 1 ? 0 : 1]} from the ${sides} (${fmtFrames(list.map((a) => a.at.frame))}); the first: ${quote(first.excerpt)}` +
         `${first.detail ? ` (${cut(first.detail, 80)})` : ""}.` +
         (s.banner ? ` The server's banner: ${quote(cut(s.banner, 80))}.` : ""),
     });
