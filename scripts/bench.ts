@@ -17,13 +17,13 @@
  */
 import { spawnSync } from "node:child_process";
 import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { availableParallelism, cpus, release, totalmem } from "node:os";
+import { availableParallelism, cpus, loadavg, release, totalmem } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { GENERATOR_VERSION, generateCapture, sidecarPathFor, type GroundTruth } from "./lib/capture-gen.js";
 import { benchDir, fmt, int, mb, parseSize, sizeLabel } from "./lib/bench-util.js";
-import { gnuTimeAvailable, measure, median, type Measurement } from "./lib/measure.js";
+import { gnuTimeAvailable, measure, median, otherLoad, type Measurement } from "./lib/measure.js";
 import { readCpuProfile, selfTimeByStage, selfTimes, type SelfTimeRow } from "./lib/cpuprofile.js";
 import { defaultCapturePath, describeTruth } from "./gen-capture.js";
 
@@ -49,9 +49,11 @@ interface ToolResult {
   /** Why the tool was not measured. */
   reason: string | null;
   command: string | null;
-  runs: Array<{ wallSeconds: number; userSeconds: number | null; systemSeconds: number | null; maxRssBytes: number | null }>;
+  runs: Array<{ wallSeconds: number; userSeconds: number | null; systemSeconds: number | null; maxRssBytes: number | null; loadBefore: number; otherLoad: number | null }>;
   /** Median wall time of the runs. */
   wallSeconds: number | null;
+  /** Median CPU time (user + system) of the runs: less disturbed than wall time by other load. */
+  cpuSeconds: number | null;
   maxRssBytes: number | null;
   mbPerSecond: number | null;
   packetsPerSecond: number | null;
@@ -71,9 +73,19 @@ interface SizeResult {
   baseline: ToolResult;
   ftpcap: ToolResult;
   tshark: ToolResult;
-  ratios: { ftpcapOverBaseline: number | null; tsharkOverFtpcap: number | null };
+  /** Wall-time ratios (the targets), and the same over CPU time as a cross-check on a busy machine. */
+  ratios: { ftpcapOverBaseline: number | null; tsharkOverFtpcap: number | null; cpuFtpcapOverBaseline: number | null; cpuTsharkOverFtpcap: number | null };
+  /** Highest 1-minute load average seen before a measured run. */
+  maxLoad: number;
+  /** Most CPU (in cores) other processes used during one measured run of ftpcap or the baseline. */
+  maxOtherLoad: number | null;
   checks: Check[];
   profile: { file: string; totalMs: number; top: SelfTimeRow[]; byStage: Array<{ stage: string; selfMs: number; percent: number }> } | null;
+}
+
+function maxOf(xs: Array<number | null>): number | null {
+  const v = xs.filter((x): x is number => x !== null);
+  return v.length ? Math.max(...v) : null;
 }
 
 function log(msg: string): void {
@@ -152,6 +164,19 @@ function warm(path: string): void {
   closeSync(fd);
 }
 
+/** 1-minute load average before each measured run (other processes inflate wall times). */
+let loads: number[] = [];
+
+function resetLoads(): void {
+  loads = [];
+}
+
+/** Measures one run, noting the machine's load just before it. */
+function timed(cmd: string, args: string[], opts: Parameters<typeof measure>[2]): Promise<Measurement> {
+  loads.push(loadavg()[0] ?? 0);
+  return measure(cmd, args, opts);
+}
+
 function toolResult(tool: ToolResult["tool"], ms: Measurement[], bytes: number, packets: number): ToolResult {
   const walls = ms.map((m) => m.wallSeconds);
   const wall = median(walls);
@@ -161,8 +186,9 @@ function toolResult(tool: ToolResult["tool"], ms: Measurement[], bytes: number, 
     available: true,
     reason: null,
     command: ms[0]?.command ?? null,
-    runs: ms.map((m) => ({ wallSeconds: m.wallSeconds, userSeconds: m.userSeconds, systemSeconds: m.systemSeconds, maxRssBytes: m.maxRssBytes })),
+    runs: ms.map((m, i) => ({ wallSeconds: m.wallSeconds, userSeconds: m.userSeconds, systemSeconds: m.systemSeconds, maxRssBytes: m.maxRssBytes, loadBefore: loads[i] ?? 0, otherLoad: otherLoad(m) })),
     wallSeconds: wall,
+    cpuSeconds: ms.every((m) => m.userSeconds !== null) ? median(ms.map((m) => (m.userSeconds ?? 0) + (m.systemSeconds ?? 0))) : null,
     maxRssBytes: rss,
     mbPerSecond: mb(bytes) / wall,
     packetsPerSecond: packets / wall,
@@ -170,7 +196,7 @@ function toolResult(tool: ToolResult["tool"], ms: Measurement[], bytes: number, 
 }
 
 function unavailable(tool: ToolResult["tool"], reason: string, command: string | null = null): ToolResult {
-  return { tool, available: false, reason, command, runs: [], wallSeconds: null, maxRssBytes: null, mbPerSecond: null, packetsPerSecond: null };
+  return { tool, available: false, reason, command, runs: [], wallSeconds: null, cpuSeconds: null, maxRssBytes: null, mbPerSecond: null, packetsPerSecond: null };
 }
 
 /** A short reason from a failed child: its exit status and the most telling stderr line. */
@@ -186,14 +212,15 @@ function failureReason(m: Measurement): string {
 }
 
 async function runBaseline(path: string, truth: GroundTruth, runs: number): Promise<ToolResult> {
+  resetLoads();
   const ms: Measurement[] = [];
   for (let i = 0; i < runs; i++) {
-    const m = await measure(process.execPath, [WALKER, path], { stdout: "capture" });
+    const m = await timed(process.execPath, [WALKER, path], { stdout: "capture" });
     if (m.exitCode !== 0) return unavailable("baseline", failureReason(m), m.command);
     const out = JSON.parse(m.stdout) as { packets: number };
     if (out.packets !== truth.packets) return unavailable("baseline", `walked ${out.packets} packets, the generator wrote ${truth.packets}`, m.command);
     ms.push(m);
-    log(`  baseline run ${i + 1}: ${fmt(m.wallSeconds, 3)} s`);
+    log(`  baseline run ${i + 1}: ${fmt(m.wallSeconds, 3)} s, others used ${fmt(otherLoad(m) ?? 0, 2)} cores`);
   }
   return toolResult("baseline", ms, truth.bytes, truth.packets);
 }
@@ -257,11 +284,12 @@ async function runFtpcap(path: string, truth: GroundTruth, runs: number, scratch
   const checks = checkReport(report, truth);
   rmSync(reportPath, { force: true });
   const ms: Measurement[] = [];
+  resetLoads();
   for (let i = 0; i < runs; i++) {
-    const m = await measure(process.execPath, [FTPCAP, "analyze", path, "--format", "json", "-o", "/dev/null"], { stdout: "ignore" });
+    const m = await timed(process.execPath, [FTPCAP, "analyze", path, "--format", "json", "-o", "/dev/null"], { stdout: "ignore" });
     if (m.exitCode !== 0 && m.exitCode !== 1) return { result: unavailable("ftpcap", failureReason(m), m.command), checks };
     ms.push(m);
-    log(`  ftpcap run ${i + 1}: ${fmt(m.wallSeconds, 3)} s, ${fmt((m.maxRssBytes ?? 0) / 2 ** 20, 0)} MiB`);
+    log(`  ftpcap run ${i + 1}: ${fmt(m.wallSeconds, 3)} s, ${fmt((m.maxRssBytes ?? 0) / 2 ** 20, 0)} MiB, others used ${fmt(otherLoad(m) ?? 0, 2)} cores`);
   }
   return { result: toolResult("ftpcap", ms, truth.bytes, truth.packets), checks };
 }
@@ -271,8 +299,9 @@ async function runTshark(path: string, truth: GroundTruth, runs: number): Promis
   if (!tshark) return unavailable("tshark", "tshark is not installed (apt-get install tshark)");
   const args = ["-2", "-r", path, "-Y", "ftp", "-T", "fields", ...TSHARK_FIELDS.flatMap((f) => ["-e", f])];
   const ms: Measurement[] = [];
+  resetLoads();
   for (let i = 0; i < runs; i++) {
-    const m = await measure(tshark, args, { stdout: "ignore" });
+    const m = await timed(tshark, args, { stdout: "ignore" });
     if (m.exitCode !== 0) return unavailable("tshark", failureReason(m), m.command);
     ms.push(m);
     log(`  tshark run ${i + 1}: ${fmt(m.wallSeconds, 2)} s, ${fmt((m.maxRssBytes ?? 0) / 2 ** 20, 0)} MiB`);
@@ -319,13 +348,20 @@ function printSize(r: SizeResult): void {
   out.push("", `## ${sizeLabel(r.targetBytes)} capture: ${int(r.capture.bytes)} bytes, ${int(r.capture.packets)} packets`, "");
   const rows = [r.baseline, r.ftpcap, r.tshark].map((t) =>
     t.available
-      ? [t.tool, secs(t.wallSeconds), fmt(t.mbPerSecond ?? 0, 0), int(t.packetsPerSecond ?? 0), mib(t.maxRssBytes), String(t.runs.length)]
-      : [t.tool, "—", "—", "—", "—", "not available"],
+      ? [t.tool, secs(t.wallSeconds), secs(t.cpuSeconds), fmt(t.mbPerSecond ?? 0, 0), int(t.packetsPerSecond ?? 0), mib(t.maxRssBytes), String(t.runs.length)]
+      : [t.tool, "—", "—", "—", "—", "—", "not available"],
   );
-  out.push(table(["program", "wall s (median)", "MB/s", "packets/s", "peak RSS", "runs"], rows, [false, true, true, true, true, false]));
+  out.push(table(["program", "wall s (median)", "CPU s", "MB/s", "packets/s", "peak RSS", "runs"], rows, [false, true, true, true, true, true, false]));
   out.push("");
-  out.push(`ftpcap / baseline time: ${r.ratios.ftpcapOverBaseline === null ? "n/a" : `${fmt(r.ratios.ftpcapOverBaseline, 2)}x`}`);
-  out.push(`tshark / ftpcap time:   ${r.ratios.tsharkOverFtpcap === null ? "n/a" : `${fmt(r.ratios.tsharkOverFtpcap, 1)}x`}`);
+  const x = (v: number | null, d: number) => (v === null ? "n/a" : `${fmt(v, d)}x`);
+  out.push(`ftpcap / baseline time: ${x(r.ratios.ftpcapOverBaseline, 2)} wall, ${x(r.ratios.cpuFtpcapOverBaseline, 2)} CPU`);
+  out.push(`tshark / ftpcap time:   ${x(r.ratios.tsharkOverFtpcap, 1)} wall, ${x(r.ratios.cpuTsharkOverFtpcap, 1)} CPU`);
+  const cores = availableParallelism();
+  if ((r.maxOtherLoad ?? 0) > 0.25 || r.maxLoad > cores / 2) {
+    out.push(
+      `WARNING: other processes were busy (up to ${r.maxOtherLoad === null ? "?" : fmt(r.maxOtherLoad, 2)} cores during a measured run; load average up to ${fmt(r.maxLoad, 1)} on ${cores} cores): wall times are inflated. Compare CPU times, or rerun on a quiet machine.`,
+    );
+  }
   for (const t of [r.baseline, r.ftpcap, r.tshark]) if (!t.available) out.push(`${t.tool}: not available (${t.reason})`);
   if (r.checks.length) {
     const bad = r.checks.filter((c) => !c.ok);
@@ -480,7 +516,11 @@ async function main(): Promise<number> {
         ratios: {
           ftpcapOverBaseline: ftpcap.wallSeconds && baseline.wallSeconds ? ftpcap.wallSeconds / baseline.wallSeconds : null,
           tsharkOverFtpcap: tshark.wallSeconds && ftpcap.wallSeconds ? tshark.wallSeconds / ftpcap.wallSeconds : null,
+          cpuFtpcapOverBaseline: ftpcap.cpuSeconds && baseline.cpuSeconds ? ftpcap.cpuSeconds / baseline.cpuSeconds : null,
+          cpuTsharkOverFtpcap: tshark.cpuSeconds && ftpcap.cpuSeconds ? tshark.cpuSeconds / ftpcap.cpuSeconds : null,
         },
+        maxLoad: Math.max(0, ...[baseline, ftpcap, tshark].flatMap((t) => t.runs.map((x) => x.loadBefore))),
+        maxOtherLoad: maxOf([baseline, ftpcap].flatMap((t) => t.runs.map((x) => x.otherLoad))),
         checks,
         profile,
       };

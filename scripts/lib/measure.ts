@@ -28,6 +28,11 @@ export interface Measurement {
   rssMethod: RssMethod;
   exitCode: number | null;
   signal: string | null;
+  /**
+   * CPU seconds the whole machine spent busy during the run (/proc/stat), null where unreadable.
+   * Minus the child's own user+system time, it says how much other processes competed.
+   */
+  machineBusySeconds: number | null;
   /** Captured stdout when asked for (else ""). */
   stdout: string;
   /** The last 4 KiB of stderr. */
@@ -55,6 +60,7 @@ export function measure(cmd: string, args: string[], opts: MeasureOptions = {}):
   const argv = useTime ? [GNU_TIME, "-f", "%M %U %S", "-o", timeFile, cmd, ...args] : [cmd, ...args];
   const command = [cmd, ...args].join(" ");
   return new Promise((resolve, reject) => {
+    const busy0 = machineBusy();
     const start = process.hrtime.bigint();
     const child = spawn(argv[0] as string, argv.slice(1), {
       cwd: opts.cwd,
@@ -86,6 +92,7 @@ export function measure(cmd: string, args: string[], opts: MeasureOptions = {}):
     });
     child.on("close", (code, signal) => {
       const wall = Number(process.hrtime.bigint() - start) / 1e9;
+      const busy1 = machineBusy();
       if (poll) clearInterval(poll);
       let rss: number | null = hwm;
       let user: number | null = null;
@@ -111,6 +118,7 @@ export function measure(cmd: string, args: string[], opts: MeasureOptions = {}):
         userSeconds: user,
         systemSeconds: sys,
         maxRssBytes: rss,
+        machineBusySeconds: busy0 !== null && busy1 !== null ? busy1 - busy0 : null,
         rssMethod: useTime ? "gnu-time-ru_maxrss" : "proc-vmhwm-poll",
         exitCode: code,
         signal,
@@ -126,4 +134,23 @@ export function median(xs: number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   const m = s.length >> 1;
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+}
+
+/** Busy CPU seconds of all cores since boot: /proc/stat "cpu" line minus idle and iowait (USER_HZ 100). */
+export function machineBusy(): number | null {
+  try {
+    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    // user nice system idle iowait irq softirq steal (guest time is already inside user/nice)
+    const busy = (f[0] ?? 0) + (f[1] ?? 0) + (f[2] ?? 0) + (f[5] ?? 0) + (f[6] ?? 0) + (f[7] ?? 0);
+    return busy / 100;
+  } catch {
+    return null;
+  }
+}
+
+/** Cores' worth of CPU that processes other than the child used during a measured run. */
+export function otherLoad(m: Measurement): number | null {
+  if (m.machineBusySeconds === null || m.userSeconds === null || m.systemSeconds === null || m.wallSeconds <= 0) return null;
+  return Math.max(0, (m.machineBusySeconds - m.userSeconds - m.systemSeconds) / m.wallSeconds);
 }
