@@ -14,7 +14,8 @@ import { markOf, type FrameMark, type Stamp } from "../common/frame.js";
 import type { Limits } from "../common/limits.js";
 import type { WarningLog } from "../common/problems.js";
 import { TCP_ACK, TCP_FIN, TCP_RST, TCP_SYN, type TcpSegment } from "../decode/types.js";
-import { formatIp, parseIp } from "./ip.js";
+import { formatIp } from "../decode/addr.js";
+import { parseIp } from "./ip.js";
 import { seqAdd, seqDiff, seqLE, seqLT } from "./seq.js";
 import type {
   AssemblerStats,
@@ -50,10 +51,12 @@ export const PIECE_OVERHEAD_BYTES = 64;
 export const MAX_PIECES_PER_DIRECTION = 8192;
 
 /**
- * An ACK more than this far above the next expected byte is not believed (a corrupt or forged
- * number); RFC 793 windows never exceed 2^30 (RFC 7323 §2.3 caps the scaled window at 2^30).
+ * How far above the next expected byte an ACK is believed: anything "after" it in sequence-space
+ * order (RFC 1982 serial arithmetic, < 2^31). Not the 2^30 window cap of RFC 7323 §2.3: between two
+ * packets a capture keeps, the stream can advance by more than a window. Zeek's bigtransfer.pcap (a
+ * 5.4 GB RETR with most packets cut out) has an ACK 1.9e9 bytes after the previous packet kept.
  */
-const MAX_ACK_JUMP = 0x40000000;
+const MAX_ACK_JUMP = 0x7fffffff;
 
 /** Late segments for a closed connection carry sequence numbers within this distance of where it ended. */
 const LATE_WINDOW = 1 << 24;
