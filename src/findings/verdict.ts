@@ -151,7 +151,7 @@ function noSyn(s: SessionReport, ch: DataChannelReport, t: TransferReport, mode:
       fix = `the reply named ${a.ip} while the server is reached at ${s.server.ip}${isPrivate(a.ip) && !isPrivate(s.server.ip) ? " (its private address)" : ""}: fix pasv_address / the masquerade address, or switch to active mode`;
     else fix = "check the client's outbound firewall toward the server's passive ports, or switch to active mode";
   }
-  return [should, "but no SYN toward it was seen", replyClause, vantageClause(s, mode, false), weakClause(s, env), fix];
+  return [should, "no SYN toward it was seen", replyClause, vantageClause(s, mode, false), weakClause(s, env), fix];
 }
 
 function established(
