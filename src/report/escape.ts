@@ -190,16 +190,20 @@ const HTML_ENTITIES: Readonly<Record<string, string>> = {
   ">": "&gt;",
   '"': "&quot;",
   "'": "&#39;",
+  "=": "&#61;",
+  "`": "&#96;",
 };
 
 /**
  * HTML text or a double- or single-quoted attribute value: `& < > " '` as entities, controls and
- * invisible characters as visible escapes. Safe in element content and quoted attributes; never put
- * it in an unquoted attribute, a URL attribute, or inside <script>/<style>.
+ * invisible characters as visible escapes. `=` and `` ` `` are entities too, which the browser shows
+ * unchanged but which leave no `onerror=`-shaped text in the file for a scanner (or a careless
+ * later edit that drops the quotes) to trip on. Safe in element content and quoted attributes;
+ * never put it in an unquoted attribute, a URL attribute, or inside <script>/<style>.
  */
 export function forHtml(s: string, max?: number): string {
   const v = max === undefined ? visible(s) : cutChars(visible(s), max);
-  return v.replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c);
+  return v.replace(/[&<>"'=`]/g, (c) => HTML_ENTITIES[c] ?? c);
 }
 
 /**

@@ -21,7 +21,8 @@ import { CaptureSchema, FindingSchema, ReportSchema, SessionSchema, SummarySchem
 import { groupFindings, redactSession, shown } from "./common.js";
 import type { RenderOptions } from "./options.js";
 
-const UNSAFE_IN_JSON_TEXT = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
+/** Raw controls/invisibles; "\n" excluded because the only raw newlines JSON.stringify writes are its indentation. */
+const UNSAFE_IN_JSON_TEXT = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
 
 function u16(m: string): string {
   let out = "";

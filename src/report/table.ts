@@ -308,8 +308,9 @@ function verdictLine(r: Report, opts: RenderOptions): string {
     `${plural(t.total, "transfer")}${notOk ? ` (${notOk} not complete)` : ""}`,
     worst === null ? "no findings" : `findings: ${findingCountsText(r.summary.findings)}`,
   ];
-  const head = worst === null ? paint(opts.color, "32", "OK") : paint(opts.color, SEV_COLOR[worst], worst.toUpperCase());
-  return `${head}  ${parts.join(" · ")}${r.complete ? "" : " · INCOMPLETE input"}`;
+  const head = worst === null ? "OK" : worst.toUpperCase();
+  const rest = cutToWidth(`${parts.join(" · ")}${r.complete ? "" : " · INCOMPLETE input"}`, Math.max(60, opts.width) - head.length - 2);
+  return `${paint(opts.color, worst === null ? "32" : SEV_COLOR[worst], head)}  ${rest}`;
 }
 
 export function renderTable(report: Report, opts: RenderOptions): string {
