@@ -148,7 +148,7 @@ function noSyn(s: SessionReport, ch: DataChannelReport, t: TransferReport, mode:
   } else {
     if (isUnspecified(a.ip)) fix = "the reply named 0.0.0.0: set the server's passive address (pasv_address / MasqueradeAddress), or use EPSV";
     else if (a.ip !== null && !sameIp(a.ip, s.server.ip))
-      fix = `the reply named ${a.ip} while the server is reached at ${s.server.ip}${isPrivate(a.ip) && !isPrivate(s.server.ip) ? " (its private address)" : ""}: fix pasv_address / the masquerade address, or switch to active mode`;
+      fix = `the reply named ${a.ip}${isPrivate(a.ip) && !isPrivate(s.server.ip) ? ", a private address," : ""} while the server is reached at ${s.server.ip}: fix pasv_address / the masquerade address, or switch to active mode`;
     else fix = "check the client's outbound firewall toward the server's passive ports, or switch to active mode";
   }
   return [should, "no SYN toward it was seen", replyClause, vantageClause(s, mode, false), weakClause(s, env), fix];
