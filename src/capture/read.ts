@@ -533,13 +533,14 @@ async function readMerged(opened: Opened[], sink: RecordSink, opts: ReadOptions,
     rec.file = i;
     sink.onRecord(rec);
     if (q.empty) {
+      if (signal?.aborted) break;
       await refill(i);
       if (q.empty) heap.pop();
       else heap.fixTop();
     } else {
       heap.fixTop();
     }
-    if ((++n & 4095) === 0 && signal?.aborted) break;
+    if ((++n & 1023) === 0 && signal?.aborted) break;
   }
   if (signal?.aborted) {
     for (let i = 0; i < k; i++) if (!done[i] || !queues[i]!.empty) interrupted(parsers[i]!);
