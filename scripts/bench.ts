@@ -3,6 +3,7 @@
  *
  *   npm run bench [-- --size 1G | --sizes 1G,4G] [--seed 1] [--runs 3] [--tshark-runs 1]
  *                 [--skip-tshark] [--skip-ftpcap] [--profile] [--keep] [--json FILE] [--ftpcap PATH]
+ *                 [--quiet-wait SECONDS]
  *
  *  - baseline: dist/scripts/lib/baseline-walk.js — 4 MiB reads, walk record headers, touch
  *    Ethernet/IP/TCP headers; the floor for any JavaScript pcap reader;
@@ -23,7 +24,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { GENERATOR_VERSION, generateCapture, sidecarPathFor, type GroundTruth } from "./lib/capture-gen.js";
 import { benchDir, fmt, int, mb, parseSize, sizeLabel } from "./lib/bench-util.js";
-import { gnuTimeAvailable, measure, median, otherLoad, type Measurement } from "./lib/measure.js";
+import { gnuTimeAvailable, machineBusy, measure, median, otherLoad, type Measurement } from "./lib/measure.js";
 import { readCpuProfile, selfTimeByStage, selfTimes, type SelfTimeRow } from "./lib/cpuprofile.js";
 import { defaultCapturePath, describeTruth } from "./gen-capture.js";
 
@@ -171,8 +172,37 @@ function resetLoads(): void {
   loads = [];
 }
 
+/** With --quiet-wait: the longest time to wait, before each measured run, for other processes to calm down. */
+let quietWaitSeconds = 0;
+const QUIET_CORES = 0.25;
+
+/** Busy cores over the next second, this process excluded (it sleeps). */
+async function busyCores(): Promise<number | null> {
+  const a = machineBusy();
+  await new Promise((r) => setTimeout(r, 1000));
+  const b = machineBusy();
+  return a === null || b === null ? null : b - a;
+}
+
+async function waitQuiet(): Promise<void> {
+  if (quietWaitSeconds <= 0) return;
+  const until = Date.now() + quietWaitSeconds * 1000;
+  let said = false;
+  for (;;) {
+    const busy = await busyCores();
+    if (busy === null || busy < QUIET_CORES) return;
+    if (Date.now() >= until) {
+      log(`  still ${fmt(busy, 2)} cores busy after waiting ${quietWaitSeconds} s; measuring anyway`);
+      return;
+    }
+    if (!said) log(`  waiting for other processes to calm down (${fmt(busy, 2)} cores busy)`);
+    said = true;
+  }
+}
+
 /** Measures one run, noting the machine's load just before it. */
-function timed(cmd: string, args: string[], opts: Parameters<typeof measure>[2]): Promise<Measurement> {
+async function timed(cmd: string, args: string[], opts: Parameters<typeof measure>[2]): Promise<Measurement> {
+  await waitQuiet();
   loads.push(loadavg()[0] ?? 0);
   return measure(cmd, args, opts);
 }
@@ -440,16 +470,18 @@ async function main(): Promise<number> {
       keep: { type: "boolean", default: false },
       json: { type: "string" },
       ftpcap: { type: "string" },
+      "quiet-wait": { type: "string", default: "0" },
       help: { type: "boolean", short: "h" },
     },
   });
   if (values.help) {
     process.stdout.write(
-      "usage: npm run bench -- [--size 1G | --sizes 1G,4G] [--seed 1] [--runs 3] [--tshark-runs 1] [--skip-tshark] [--skip-ftpcap] [--profile] [--keep] [--json FILE] [--ftpcap bin/ftpcap.js]\n",
+      "usage: npm run bench -- [--size 1G | --sizes 1G,4G] [--seed 1] [--runs 3] [--tshark-runs 1] [--skip-tshark] [--skip-ftpcap] [--profile] [--keep] [--json FILE] [--ftpcap bin/ftpcap.js] [--quiet-wait SECONDS]\n",
     );
     return 0;
   }
   if (values.ftpcap) FTPCAP = resolve(values.ftpcap);
+  quietWaitSeconds = Math.max(0, Number(values["quiet-wait"]) || 0);
   const sizes = (values.sizes ?? values.size).split(",").map((s) => parseSize(s.trim()));
   const runs = Math.max(1, Number.parseInt(values.runs, 10) || 1);
   const tsharkRuns = Math.max(1, Number.parseInt(values["tshark-runs"], 10) || 1);
@@ -550,7 +582,7 @@ async function main(): Promise<number> {
       );
     }
     const jsonPath = values.json ?? join(resultsDir, `bench-${new Date().toISOString().replace(/[:.]/g, "-")}.json`);
-    writeFileSync(jsonPath, `${JSON.stringify({ date: new Date().toISOString(), system: info, targets: TARGETS, options: { sizes, seed: values.seed, runs, tsharkRuns }, results, verdicts: tg, growth: gr }, null, 2)}\n`);
+    writeFileSync(jsonPath, `${JSON.stringify({ date: new Date().toISOString(), system: info, targets: TARGETS, options: { sizes, seed: values.seed, runs, tsharkRuns, quietWaitSeconds }, results, verdicts: tg, growth: gr }, null, 2)}\n`);
     out.push("", `results: ${jsonPath}`);
     process.stdout.write(`${out.join("\n")}\n`);
   } finally {
