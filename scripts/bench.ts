@@ -342,6 +342,7 @@ async function runTshark(path: string, truth: GroundTruth, runs: number): Promis
 async function runProfile(path: string, scratch: string, keepDir: string): Promise<SizeResult["profile"]> {
   const dir = join(scratch, "prof");
   mkdirSync(dir, { recursive: true });
+  await waitQuiet();
   const m = await measure(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, FTPCAP, "analyze", path, "--format", "json", "-o", "/dev/null"], { stdout: "ignore" });
   if (m.exitCode !== 0 && m.exitCode !== 1) {
     log(`  profile run failed: ${failureReason(m)}`);
