@@ -22,12 +22,20 @@
  *   never answers `PORT 10,4,11,135,123,123`; the client sends QUIT; `221` answers QUIT, not PORT.
  * - `421` with nothing pending is unsolicited and legitimate (RFC 959 §4.2: "This may be a reply to
  *   any command if the service knows it must shut down"): reported with command null, no anomaly.
+ *   So is a `221` ("Service closing control connection") with nothing pending: servers send it when
+ *   they drop an idle client.
  * - Any other reply with nothing pending: the capture may show a reply before its command (two
- *   capture points merged, a reordering tap). Such replies are held (bounded by
- *   maxPendingCommands) until the next client command: if that command may receive the held code,
- *   they are reported as its replies with a `reply-before-command` anomaly; otherwise (and at a gap,
- *   TLS or the end of the stream) they are reported with command null and a `reply-without-command`
- *   anomaly. A held reply is therefore reported at most one client line late.
+ *   capture points merged by timestamp with skewed clocks, a reordering tap). Such replies are held
+ *   (bounded by maxPendingCommands) until the next client command: if that command may receive the
+ *   held code, they are reported as its replies with a `reply-before-command` anomaly; otherwise
+ *   (and at a gap, TLS or the end of the stream) they are reported with command null and a
+ *   `reply-without-command` anomaly. A held reply is therefore reported at most one client line
+ *   late. Holding is the wrong guess when the queue is merely out of step (a command lost or merged
+ *   with the next one): every later reply would then be given to the command after its own. So a
+ *   reply is not held — it is reported at once without a command — while the client has a partial
+ *   line (its command is still arriving), nor after a client gap until a reply matches a pending
+ *   command again. (The TCP acknowledgement number would settle it — a reply that acknowledges the
+ *   command's bytes was sent after it — but stream handlers do not see acknowledgements.)
  *
  * Announcements: PORT/EPRT/LPRT are decoded when the command is seen (a malformed one raises
  * `bad-announcement` at once) and reported when their final reply arrives (accepted = 2xx), or as
@@ -133,6 +141,8 @@ export class ControlChannel {
   private tlsOn = false;
   private tlsExpected = false;
   private feeding: Side | -1 = -1;
+  /** Replies with nothing pending may be held for the next command (see onAssembled). */
+  private holdable = true;
   /** The command the last protected (631-633) reply answered. */
   private lastProtected: FtpCommand | null = null;
   private ended = false;
@@ -213,6 +223,7 @@ export class ControlChannel {
     }
     this.framers[side].gap(at);
     if (side === 1) this.assembler.gap();
+    else this.holdable = false;
     // Replies held for a command may belong to commands the gap swallowed.
     this.flushHeld();
     this.syncStats();
@@ -354,7 +365,9 @@ export class ControlChannel {
       this.greeted = true; // the capture began after the greeting
     }
     if (this.pending.length === 0) {
-      if (r.code === 421) {
+      if (r.code === 421 || r.code === 221) {
+        // Unsolicited closing notices: 421 (RFC 959 §4.2) and the 221 some servers send when they
+        // drop an idle client (Pure-FTPd: `221 You could at least say goodbye.`, ipv6-multiline-reply).
         this.emitReply(r, null, false);
         return;
       }
@@ -364,9 +377,15 @@ export class ControlChannel {
         this.emitReply(r, this.lastProtected, false);
         return;
       }
-      this.hold(r);
+      // Hold it for the next command only when nothing says the queue is out of step: not while the
+      // client is in the middle of a line (that command is still arriving: globus-url-copy-bad-encoding
+      // lost a CRLF, and holding would shift every later reply by one), not after client bytes went
+      // missing (the command it answers may be in the gap) until a reply matches normally again.
+      if (this.holdable && !this.framers[0].hasPartial) this.hold(r);
+      else this.orphan(r);
       return;
     }
+    this.holdable = true;
     const k = this.choose(r.code);
     for (let i = 0; i < k; i++) {
       const skipped = this.pending.shift()!;

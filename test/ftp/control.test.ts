@@ -200,6 +200,31 @@ test("a reply captured before its command is matched to it; a stray one is repor
   assert.deepEqual(d.rec.transcript().slice(8).filter((l) => !l.startsWith("!")), ["C#2 RETR f", "R 150p <- RETR", "R 226 <- RETR"]);
 });
 
+test("a reply is not held while the client's line is still arriving, nor after a client gap", () => {
+  const d = drive();
+  d.server("220 ready\r\n", 1);
+  d.client("ADAT Zm9v", 2); // no end of line yet
+  d.server("335 ADAT=YmFy\r\n", 3);
+  d.client("\r\nADAT YmF6\r\n", 4);
+  d.server("235 ok\r\n", 5);
+  assert.deepEqual(d.rec.transcript().slice(1), ["! reply-without-command", "R 335 <- null", "C#0 ADAT Zm9v", "C#1 ADAT YmF6", "R 235 <- ADAT"]);
+  assert.equal(d.rec.replies.at(-1)!.command!.index, 0, "the 235 goes to the first pending ADAT, not shifted");
+  const g = drive();
+  g.server("220 ready\r\n", 1);
+  g.ch.onGap(0, 8, stamp(2)); // "TYPE I\r\n" lost
+  g.server("200 Type set to I.\r\n", 3);
+  g.client("PORT 10,0,0,1,4,1\r\n", 4);
+  g.server("200 PORT ok\r\n", 5);
+  assert.deepEqual(g.rec.transcript().slice(1), ["! reply-without-command", "R 200 <- null", "C#0 PORT 10,0,0,1,4,1", "R 200 <- PORT", "A PORT 10.0.0.1:1025 accepted"]);
+});
+
+test("a 221 with nothing pending is an unsolicited closing notice", () => {
+  const d = drive();
+  d.server("220 ready\r\n", 1);
+  d.server("221 You could at least say goodbye.\r\n", 2);
+  assert.deepEqual(d.rec.transcript(), ["R 220 <- null", "R 221 <- null"]);
+});
+
 test("a first reply that is not a greeting (capture started mid-session) still reports command null", () => {
   const d = drive();
   d.server("226 Transfer complete.\r\n", 1);

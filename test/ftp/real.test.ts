@@ -220,3 +220,29 @@ test("GridFTP on port 2811 (Zeek globus-url-copy): AUTH GSSAPI stays cleartext, 
   assert.ok(r.slice(6).every((x) => x === "632<-ENC"), r.join(" "));
   assert.deepEqual(s!.rec.anomaliesOf("invalid-reply"), [], "base64 continuation lines of 335 ADAT= are inside blocks or lines of their own");
 });
+
+test("Zeek globus-url-copy-bad-encoding: a lost CRLF merges two ADATs; later replies stay with their own commands", async (t) => {
+  const path = capture("zeek/testing/btest/Traces/globus-url-copy-bad-encoding.pcap");
+  if (!path) return t.skip("../shared/captures/public not present");
+  const [s] = await run(path, [2811]);
+  // Frame 9's ADAT line has no end of line (corrupted) and runs into frame 13's: the 335 in
+  // frames 10-11 arrives while that line is still open, so it answers no command we can see.
+  const orphans = s!.rec.anomaliesOf("reply-without-command");
+  assert.deepEqual(orphans.map((a) => a.at.frame), [10]);
+  assert.deepEqual(s!.rec.anomaliesOf("reply-before-command"), [], "no reply is shifted onto the next command");
+  const r = s!.rec.replies.map((x) => `${x.code}@${x.at.frame}<-${x.command ? `${x.command.verb}@${x.command.at.frame}` : "null"}`);
+  assert.deepEqual(r.slice(0, 6), ["220@4<-null", "334@8<-AUTH@6", "335@10<-null", "335@16<-ADAT@9", "335@18<-ADAT@17", "235@20<-ADAT@19"]);
+  assert.equal(r[6], "632@22<-ENC@21");
+});
+
+test("Zeek ipv6-multiline-reply: the 12-line 220 greeting is one reply; the server's parting 221 is unsolicited", async (t) => {
+  const path = capture("zeek/testing/btest/Traces/ftp/ipv6-multiline-reply.pcap");
+  if (!path) return t.skip("../shared/captures/public not present");
+  const [s] = await run(path);
+  const greeting = s!.rec.replies[0]!;
+  assert.deepEqual([greeting.code, greeting.multiline, greeting.lines.length, greeting.command], [220, true, 12, null]);
+  const last = s!.rec.replies.at(-1)!;
+  assert.deepEqual([last.code, last.command, last.at.frame], [221, null, 47]);
+  assert.deepEqual(s!.rec.anomalies, []);
+  assert.deepEqual(ours([s!]).map((x) => x.split(" ").slice(1).join(" ")), ["EPSV 2400:3000:20:100::46 60931"]);
+});
