@@ -172,11 +172,16 @@ export function failureReply(t: TransferReport): ReplyRef | null {
 }
 
 /**
- * Did the server say the data connection existed? 226/250 close a completed transfer; 125 says
- * "data connection already open"; 150 alone is weaker (RFC 959 §4.2: "about to open").
+ * Did the server say the data connection existed? 226/250 close a completed transfer and 125 says
+ * "data connection already open". 150 (RFC 959 §4.2: "about to open") counts when no failure
+ * followed: vsftpd, ProFTPD and Pure-FTPd send it only once the passive connection is accepted or
+ * the active one connected ("150 Ok to send data.", "150 Accepted data connection").
  */
 export function serverSawData(t: TransferReport): ReplyRef | null {
-  return t.replies.find((r) => r.code === 226 || r.code === 250 || r.code === 125) ?? null;
+  const strong = t.replies.find((r) => r.code === 226 || r.code === 250 || r.code === 125);
+  if (strong) return strong;
+  if (failureReply(t)) return null;
+  return t.replies.find((r) => r.code === 150) ?? null;
 }
 
 /** Meaning of a failure reply to a transfer command (RFC 959 §4.2.2). */

@@ -136,7 +136,8 @@ function noSyn(s: SessionReport, ch: DataChannelReport, t: TransferReport, mode:
   const a = ch.announcement!;
   const ok = serverSawData(t);
   if (ok) {
-    return [should, `the server reported ${replyText(ok)} (frame ${ok.frame}), so the data connection existed, but it is not in the capture`, "capture without a port filter to see it"];
+    const said = ok.code === 150 ? "which servers send once the data connection is open" : "so the data connection existed";
+    return [should, `the server replied ${replyText(ok)} (frame ${ok.frame}), ${said}, but it is not in the capture`, "capture without a port filter to see it"];
   }
   let fix: string;
   if (mode === "active") {
@@ -178,6 +179,7 @@ function established(
   else if (t.status === "aborted") fix = "the client aborted it (ABOR) or the connection was reset: retry, resuming with REST";
   else if (missing > 0)
     fix = `the capture lost ${fmtBytes(missing)} of the data, so ${fin && fin.code < 300 ? "the transfer probably completed on the wire" : "the shortfall may be the capture's"}`;
+  else if (conn.closedBy === "capture-end") fix = "the capture ended with the data connection still open, so the rest of the data is most likely just not in it: capture for longer";
   else if (!fin) fix = "the capture ended before the server's final reply: capture for longer to see the outcome";
   else fix = "compare the file sizes at both ends";
   const parts = [should ?? `the ${ch.mode === "unknown" ? "" : ch.mode + " "}data connection for ${transferLabel(t)} (frame ${t.requestFrame})`.replace(/\s+/g, " "), `${opened} and ${moved}${closed}`, replyClause, fix];

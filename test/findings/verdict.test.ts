@@ -80,7 +80,7 @@ test("verdict: established then 426 after some bytes; and a capture that ended b
   });
   const { verdicts } = run([s]);
   assert.match(verdicts.get("s1/d1")!, /established \(frame 23\) and 65,536 bytes of the announced 1,048,576 bytes moved, then the server reset it; the server replied 426 "Failure writing network stream\." \(frame 90\); the transfer was aborted mid-way/);
-  assert.match(verdicts.get("s1/d2")!, /still open when the capture ended; the server's only reply was 150 "Opening" and no final reply followed in the capture; the capture ended before the server's final reply/);
+  assert.match(verdicts.get("s1/d2")!, /still open when the capture ended; the server's only reply was 150 "Opening" and no final reply followed in the capture; the capture ended with the data connection still open, so the rest of the data is most likely just not in it/);
 });
 
 test("completed transfers get no verdict", () => {

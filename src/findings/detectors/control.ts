@@ -6,6 +6,13 @@ import type { SessionReport } from "../../report/schema.js";
 import { cut, fmtFrames, fmtIds, plural, quote } from "../evidence.js";
 import { argOf, MAX_GROUP_FRAMES } from "../group.js";
 import type { FindingDraft, FrameRef, SessionDetector } from "../types.js";
+import { sessionGaps } from "./capture.js";
+
+/** The detail repeats the excerpt (both cut from the same line): say it once. */
+function sameStart(a: string, b: string): boolean {
+  const n = Math.min(a.length, b.length, 40);
+  return n > 0 && a.slice(0, n) === b.slice(0, n);
+}
 
 export const detectControlTls: SessionDetector = (s) => {
   if (!s.tls) return [];
@@ -54,7 +61,8 @@ export const detectControlMalformed: SessionDetector = (s, env) => {
   const seen = new Set(anomalies.filter((a) => a.kind === "bad-announcement").map((a) => `${a.at.file}/${a.at.frame}`));
   for (const ch of s.dataChannels) {
     const a = ch.announcement;
-    if (!a || a.error === null || seen.has(`${a.file}/${a.frame}`)) continue;
+    // A passive announcement with no reply is undecoded for want of a reply, not malformed.
+    if (!a || a.error === null || seen.has(`${a.file}/${a.frame}`) || (a.mode === "passive" && a.reply === null)) continue;
     const side = a.mode === "active" ? "client" : "server";
     anomalies.push({ kind: "bad-announcement", side, excerpt: cut(a.raw), detail: a.error, at: { file: a.file, frame: a.frame, sec: 0, nsec: 0 } });
   }
@@ -65,6 +73,7 @@ export const detectControlMalformed: SessionDetector = (s, env) => {
     if (list) list.push(a);
     else byKind.set(a.kind, [a]);
   }
+  const gapped = sessionGaps(s).controlFrames.length > 0;
   const out: FindingDraft[] = [];
   for (const [kind, list] of byKind) {
     list.sort((x, y) => x.at.file - y.at.file || x.at.frame - y.at.frame);
@@ -78,8 +87,11 @@ export const detectControlMalformed: SessionDetector = (s, env) => {
       evidence: frames,
       message:
         `${list.length} ${MALFORMED[kind]![list.length === 1 ? 0 : 1]} from the ${sides} (${fmtFrames(list.map((a) => a.at.frame))}); the first: ${quote(first.excerpt)}` +
-        `${first.detail ? ` (${cut(first.detail, 80)})` : ""}.` +
-        (s.banner ? ` The server's banner: ${quote(cut(s.banner, 80))}.` : ""),
+        `${first.detail && !sameStart(first.detail, first.excerpt) ? ` (${cut(first.detail, 80)})` : ""}.` +
+        (s.banner ? ` The server's banner: ${quote(cut(s.banner, 80))}.` : "") +
+        (gapped && (kind === "reply-without-command" || kind === "invalid-reply" || kind === "reply-unterminated")
+          ? " The capture lost bytes of this control connection (see capture.gap), which can explain it."
+          : ""),
     });
   }
   return out;
@@ -110,7 +122,7 @@ export const detectUnansweredCommand: SessionDetector = (s, env) => {
     const later = serverLines.find((e) => e.file === a.file && e.frame > a.requestFrame);
     parts.push(
       `${plural(unanswered.length, "announcement command")} got no reply (${fmtFrames(unanswered.map((c) => c.announcement!.requestFrame))}); the first: ` +
-        `${a.command} ${quote(argOf(a.raw))}` +
+        (a.mode === "active" && argOf(a.raw) ? `${a.command} ${quote(argOf(a.raw))}` : a.command) +
         (later ? `, while the server answered a later command (${quote(cut(later.summary, 60))}, frame ${later.frame})` : "") +
         ".",
     );

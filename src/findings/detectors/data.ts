@@ -218,7 +218,7 @@ export const detectNotCaptured: SessionDetector = (s) => {
       evidence,
       message:
         `${plural(chs.length, "transfer")} of ${total} in this session (${chs.length === 1 ? "channel" : "channels"} ${fmtIds(chs.map((c) => c.id))}) ` +
-        `${chs.length === 1 ? "was" : "were"} reported by the server (the first: ${transferLabel(first)} at frame ${first.requestFrame}, answered ${replyText(ok)} at frame ${ok.frame}), ` +
+        `${chs.length === 1 ? "was" : "were"} under way or done by the server's replies (the first: ${transferLabel(first)} at frame ${first.requestFrame}, answered ${replyText(ok)} at frame ${ok.frame}), ` +
         `but ${chs.length === 1 ? "its data connection is" : "their data connections are"} not in the capture: it was probably filtered to the control port.`,
     },
   ];

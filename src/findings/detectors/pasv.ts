@@ -83,7 +83,7 @@ export const detectPasvAddressMismatch: SessionDetector = (s) => {
       dataChannel: channels[0]!.id,
       evidence: groupEvidence(channels),
       message:
-        `${describeAnnouncements(channels)} ${channels.length === 1 ? "tells" : "tell"} the client to connect to the ${fam}address ${ip} (${describePorts(channels)}), ` +
+        `${describeAnnouncements(channels)} ${channels.length === 1 ? "tells" : "tell"} the client to connect to the ${fam}address ${ip}, ${describePorts(channels)}, ` +
         `but the control connection reached the server at ${s.server.ip}. ${classHint(ip, s.server.ip)} ` +
         (wheres.length ? `Where the data went: ${wheres.join(" ")}` : ""),
     });

@@ -40,7 +40,7 @@ function groupBy<K extends ActiveJudgement["kind"]>(s: SessionReport, kind: K): 
 
 function head(s: SessionReport, chs: readonly DataChannelReport[]): string {
   const a = chs[0]!.announcement!;
-  return `${describeAnnouncements(chs)} ${chs.length === 1 ? "asks" : "ask"} the server ${s.server.ip} to connect to ${a.ip} (${describePorts(chs)}), but the control connection comes from ${s.client.ip}.`;
+  return `${describeAnnouncements(chs)} ${chs.length === 1 ? "asks" : "ask"} the server ${s.server.ip} to connect to ${a.ip}, ${describePorts(chs)}, but the control connection comes from ${s.client.ip}.`;
 }
 
 export const detectPortBounce: SessionDetector = (s) => {
@@ -48,11 +48,14 @@ export const detectPortBounce: SessionDetector = (s) => {
   for (const { value: j, channels } of groupBy(s, "bounce")) {
     const proven = j.basis === "connected";
     const accepted = channels.some((c) => c.announcement!.accepted);
+    const refused = channels.some((c) => c.announcement!.reply !== null && !c.announcement!.accepted);
     const why = proven
       ? "The server acted as a proxy toward a third host: that is the FTP bounce attack (RFC 2577 §3), and this server is open to it."
       : accepted
         ? "A server that accepts third-party PORTs can be made to scan or connect to hosts that trust it (RFC 2577 §3)."
-        : "The server did not accept it, so this server resisted the bounce attempt; the client still tried one.";
+        : refused
+          ? "The server refused it, so this server resisted the bounce attempt (RFC 2577 §3); the client still tried one."
+          : "Whether the server would have accepted it cannot be seen; the client tried a bounce (RFC 2577 §3) either way.";
     out.push({
       code: "port.bounce",
       session: s.id,

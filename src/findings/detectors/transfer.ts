@@ -55,6 +55,9 @@ export const detectTransferIncomplete: SessionDetector = (s) => {
     let judgement: string;
     if (ok && missing > 0)
       judgement = `The server still replied ${replyText(fin!)} (frame ${fin!.frame}), so the transfer probably completed on the wire and the capture point lost the packets.`;
+    else if (c.closedBy === "capture-end")
+      judgement =
+        `The data connection was still open when the capture ended${fin ? ` (the server replied ${replyText(fin)} at frame ${fin.frame})` : ""}, so the rest of the data is most likely just not in the capture.`;
     else if (ok && t.type === "ascii")
       judgement = `The server replied ${replyText(fin!)} (frame ${fin!.frame}); in ASCII mode the byte count on the wire can differ from the file size, so this may be benign.`;
     else if (ok) judgement = `The server replied ${replyText(fin!)} (frame ${fin!.frame}) although fewer bytes crossed than it announced: the file changed size, or the announced size was wrong.`;
