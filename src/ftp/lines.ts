@@ -19,7 +19,8 @@
  *  - on a gap, delivers the partial line as `unterminated`; if the gap cut a line in the middle,
  *    the bytes after the gap up to the next end of line are the rest of that line, not a line of
  *    their own, and are skipped (`resyncBytes`);
- *  - decodes text as latin1, so every byte survives one-to-one.
+ *  - decodes text as latin1 (Buffer's "latin1" is ISO-8859-1; TextDecoder("latin1") would be
+ *    windows-1252), so every byte survives one-to-one.
  *
  * The framer allocates per line (the text and the marks), never per byte or per segment.
  */
@@ -52,7 +53,7 @@ const enum St {
 export type LineHandler = (line: ControlLine) => void;
 
 export class LineFramer {
-  private buf: Uint8Array;
+  private buf: Buffer;
   private len = 0;
   private dropped = 0;
   private telnet = 0;
@@ -84,7 +85,7 @@ export class LineFramer {
     private readonly maxLineBytes: number,
     private readonly onLine: LineHandler,
   ) {
-    this.buf = new Uint8Array(Math.min(256, Math.max(1, maxLineBytes)));
+    this.buf = Buffer.allocUnsafe(Math.min(256, Math.max(1, maxLineBytes)));
   }
 
   /** A line has begun and not yet been delivered. */
@@ -266,7 +267,14 @@ export class LineFramer {
     const take = n <= room ? n : room > 0 ? room : 0;
     if (take > 0) {
       this.ensure(this.len + take);
-      this.buf.set(src.subarray(from, from + take), this.len);
+      const dst = this.buf;
+      if (take <= 64) {
+        // Short runs (most control lines): a loop beats creating a subarray view.
+        let o = this.len;
+        for (let i = from, e = from + take; i < e; i++) dst[o++] = src[i]!;
+      } else {
+        dst.set(src.subarray(from, from + take), this.len);
+      }
       this.len += take;
     }
     this.dropped += n - take;
@@ -285,8 +293,8 @@ export class LineFramer {
     if (n <= this.buf.length) return;
     let size = this.buf.length * 2;
     while (size < n) size *= 2;
-    const next = new Uint8Array(Math.min(size, this.maxLineBytes));
-    next.set(this.buf.subarray(0, this.len));
+    const next = Buffer.allocUnsafe(Math.min(size, this.maxLineBytes));
+    this.buf.copy(next, 0, 0, this.len);
     this.buf = next;
   }
 
@@ -304,7 +312,7 @@ export class LineFramer {
 
   private deliver(last: Stamp, bareEol: boolean, unterminated: boolean): void {
     const line: ControlLine = {
-      text: latin1(this.buf, this.len),
+      text: this.len === 0 ? "" : this.buf.toString("latin1", 0, this.len),
       first: this.firstMark(),
       last: markOf(last),
       bareEol,
@@ -322,10 +330,4 @@ export class LineFramer {
 
 function markOf(s: Stamp): FrameMark {
   return { file: s.file, frame: s.frame, sec: s.sec, nsec: s.nsec };
-}
-
-/** Bytes -> string, one character per byte (ISO-8859-1). TextDecoder("latin1") is windows-1252: not used. */
-export function latin1(buf: Uint8Array, len: number): string {
-  if (len === 0) return "";
-  return Buffer.from(buf.buffer, buf.byteOffset, len).toString("latin1");
 }

@@ -39,7 +39,10 @@ export interface FtpCommand {
 
 export interface FtpReply {
   readonly code: number;
-  /** Text of the last line after the code (for single-line replies, the text). */
+  /**
+   * Text of the last line after the code (for single-line replies, the text; for a multi-line reply
+   * closed without its last line — a "reply-unterminated" anomaly — the first line's).
+   */
   readonly text: string;
   /** All lines of a multi-line reply, as sent. */
   readonly lines: readonly string[];
@@ -105,9 +108,17 @@ export interface ControlListener {
   onReply(reply: FtpReply): void;
   onAnnouncement(a: Announcement): void;
   onAnomaly(a: ControlAnomaly): void;
-  /** AUTH TLS/SSL answered 234 (or 334 for GSSAPI ADAT exchanges): from `at` on the channel is encrypted. */
+  /**
+   * `AUTH TLS` (or SSL, TLS-C, TLS-P) answered 234: from `at` (the 234's last frame) on the channel
+   * is TLS and no commands or replies are seen. `mechanism` is e.g. "AUTH TLS". `AUTH GSSAPI` is not
+   * reported here: its ADAT/ENC/MIC/CONF exchange stays line-based and is parsed as commands and
+   * replies (the commands' arguments are base64 tokens).
+   */
   onTlsStart(at: FrameMark, mechanism: string): void;
-  /** Cleartext resumed after TLS (CCC answered 200, or cleartext FTP lines seen again). */
+  /**
+   * Cleartext FTP lines seen again after TLS (after CCC, RFC 4217 §6, both sides' close_notify): `at`
+   * is the frame of the first cleartext byte, from whichever side resumed first.
+   */
   onTlsEnd?(at: FrameMark): void;
 }
 
