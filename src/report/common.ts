@@ -321,6 +321,23 @@ export function announcementNote(ch: DataChannelReport): string {
   return `${ch.id} ✗ ${a.error ?? "undecodable"}`;
 }
 
+/**
+ * The note on a data connection's first row: "active, server opens", plus the host when the data
+ * connection goes to or comes from a host other than the session's (FTP bounce, NAT, a proxy),
+ * which the ports alone would hide.
+ */
+export function dataChannelNote(s: SessionReport, dc: DataChannelReport): string {
+  const c = dc.connection;
+  let note = dc.mode;
+  if (c) {
+    note += `, ${c.initiator} opens`;
+    if (c.inferred) note += " (inferred)";
+    if (c.client.ip !== s.client.ip) note += `; client side ${fmtHost(c.client.ip)}`;
+    if (c.server.ip !== s.server.ip) note += `; server side ${fmtHost(c.server.ip)}`;
+  }
+  return note;
+}
+
 /** One line about a data channel: "d1 active 10.0.0.1:20 → 10.0.0.2:40001 RETR a.txt complete". */
 export function channelLegend(ch: DataChannelReport): string {
   const parts = [ch.id, ch.mode, fmtChannelEndpoints(ch)];
@@ -333,9 +350,13 @@ export function channelLegend(ch: DataChannelReport): string {
   return parts.join("  ");
 }
 
-/** Is this a reply event whose code says failure (4xx/5xx)? */
+/** Is this a server reply (login, transfer, banner, announcement) whose code says failure (4xx/5xx)? */
 export function isFailureReply(ev: TimelineEvent): boolean {
-  return (ev.kind === "reply" || ev.kind === "transfer.reply") && /^\s*[45]\d\d/.test(ev.summary);
+  return (
+    (ev.kind === "reply" || ev.kind === "transfer.reply" || ev.kind === "login" || ev.kind === "banner" || ev.kind === "announcement") &&
+    ev.from === "server" &&
+    /^\s*[45]\d\d/.test(ev.summary)
+  );
 }
 
 /** Events that are trouble on the wire: resets, ICMP errors, gaps. */

@@ -54,6 +54,7 @@ dl.summary dt{color:var(--muted)}dl.summary dd{margin:0}
 table{border-collapse:collapse;width:100%;margin:8px 0 16px;font-size:13px}
 th,td{border:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top}
 td{overflow-wrap:anywhere}
+td{max-width:40em}td.wide{min-width:16em}td.mid{min-width:11em}
 th{background:var(--stripe);white-space:nowrap}
 th button{all:unset;cursor:pointer;font-weight:600}
 th button::after{content:" \\2195";color:var(--muted);font-weight:400}
@@ -88,11 +89,11 @@ svg.ladder g.ev:hover .lb{font-weight:700}
 svg.ladder .lb.c2s,svg.ladder .lb.s2c,svg.ladder .lb.bad,svg.ladder .lb.d0,svg.ladder .lb.d1,svg.ladder .lb.d2,svg.ladder .lb.d3,svg.ladder .lb.d4,svg.ladder .lb.d5{stroke:none}
 svg.ladder .ln{fill:var(--muted)}
 svg.ladder .m-c2s{fill:#1c7ed6}svg.ladder .m-s2c{fill:#2b8a3e}svg.ladder .m-bad{fill:#e03131}
-.d0{stroke:#d9480f;fill:#d9480f;border-top-color:#d9480f}.d1{stroke:#862e9c;fill:#862e9c;border-top-color:#862e9c}
-.d2{stroke:#0b7285;fill:#0b7285;border-top-color:#0b7285}.d3{stroke:#e67700;fill:#e67700;border-top-color:#e67700}
-.d4{stroke:#c2255c;fill:#c2255c;border-top-color:#c2255c}.d5{stroke:#5c940d;fill:#5c940d;border-top-color:#5c940d}
+.d0{stroke:#e67700;fill:#e67700;border-top-color:#e67700}.d1{stroke:#862e9c;fill:#862e9c;border-top-color:#862e9c}
+.d2{stroke:#0b7285;fill:#0b7285;border-top-color:#0b7285}.d3{stroke:#a61e4d;fill:#a61e4d;border-top-color:#a61e4d}
+.d4{stroke:#5c940d;fill:#5c940d;border-top-color:#5c940d}.d5{stroke:#364fc7;fill:#364fc7;border-top-color:#364fc7}
 svg.ladder text.ln.d0,svg.ladder text.ln.d1,svg.ladder text.ln.d2,svg.ladder text.ln.d3,svg.ladder text.ln.d4,svg.ladder text.ln.d5{stroke:none}
-svg.ladder .m-d0{fill:#d9480f}svg.ladder .m-d1{fill:#862e9c}svg.ladder .m-d2{fill:#0b7285}svg.ladder .m-d3{fill:#e67700}svg.ladder .m-d4{fill:#c2255c}svg.ladder .m-d5{fill:#5c940d}
+svg.ladder .m-d0{fill:#e67700}svg.ladder .m-d1{fill:#862e9c}svg.ladder .m-d2{fill:#0b7285}svg.ladder .m-d3{fill:#a61e4d}svg.ladder .m-d4{fill:#5c940d}svg.ladder .m-d5{fill:#364fc7}
 footer{margin-top:32px;color:var(--muted);font-size:12px}
 `;
 
@@ -208,15 +209,14 @@ function findingsSection(r: Report): string {
   const multi = r.captures.length > 1;
   const rows = sortFindings(r.findings).map((f: Finding): Td[] => [
     sevCell(f.severity),
-    { html: `<code>${h(f.code, 120)}</code><br>${h(f.title, 300)}` },
+    { html: `<code>${h(f.code, 120)}</code><br>${h(f.title, 300)}`, cls: "mid" },
     { html: f.session === null ? "capture-wide" : h(f.dataChannel !== null ? `${f.session} ${f.dataChannel}` : f.session, 40) },
     {
       html: h(fmtFrames(f.frames, RENDER_LIMITS.maxFramesListed)) + (multi ? `<br><span class="mono">${h(r.captures[f.file]?.file ?? `file ${f.file}`, 120)}</span>` : ""),
       sort: f.frames[0] ?? null,
-      cls: "num",
     },
-    { html: h(f.message, 2000) },
-    { html: `<span class="remedy">${h(f.remedy, 2000)}</span>` },
+    { html: h(f.message, 2000), cls: "wide" },
+    { html: `<span class="remedy">${h(f.remedy, 2000)}</span>`, cls: "wide" },
   ]);
   return `<section id="findings"><h2>Findings</h2>${sortableTable(
     "findings-table",
@@ -247,7 +247,7 @@ function sessionsSection(r: Report): string {
       { html: h(fmtLogin(s), 200) },
       { html: s.tls ? "yes" : "no" },
       { html: total ? `${ok}/${total} complete` : "–", sort: total, cls: "num" },
-      worst ? { html: `<span class="sev ${worst}">${f.length} ${worst}</span>`, sort: SEVERITY_RANK[worst] * 100000 + f.length } : { html: "–", sort: -1 },
+      worst ? { html: `<span class="sev ${worst}">${worst}</span> (${f.length})`, sort: SEVERITY_RANK[worst] * 100000 + f.length } : { html: "–", sort: -1 },
       { html: h(s.recognisedBy) },
       { html: h(s.banner ?? "–", 200) },
     ];

@@ -22,6 +22,7 @@ import {
   channelForAnnouncement,
   channelLegend,
   cutMiddle,
+  dataChannelNote,
   fmtEndpoint,
   fmtHost,
   fmtLogin,
@@ -93,17 +94,8 @@ function buildRow(s: SessionReport, lanes: Map<string, LaneInfo>, seenData: Set<
   } else if (carrier !== "control" && !seenData.has(carrier)) {
     seenData.add(carrier);
     const dc = laneInfo?.channel;
-    if (dc) {
-      const opener = dc.connection ? (dc.connection.initiator === "client" ? "client opens" : "server opens") : "";
-      note = [dc.mode, opener].filter((x) => x).join(", ");
-      if (dc.connection?.inferred) note += " (inferred)";
-      // A data connection to or from a host other than the session's (FTP bounce, NAT, a proxy):
-      // the ports alone would hide it.
-      if (dc.connection && dc.connection.client.ip !== s.client.ip) note += `; client side ${fmtHost(dc.connection.client.ip)}`;
-      if (dc.connection && dc.connection.server.ip !== s.server.ip) note += `; server side ${fmtHost(dc.connection.server.ip)}`;
-    }
+    if (dc) note = dataChannelNote(s, dc);
   }
-  if (ev.kind === "data.icmp" || ev.from === "other") note = note || "";
   return {
     ev,
     lane: ev.lane === "control" ? "ctl" : ev.lane,

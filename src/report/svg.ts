@@ -16,6 +16,7 @@ import {
   carrierOf,
   channelForAnnouncement,
   cutMiddle,
+  dataChannelNote,
   fmtHost,
   fmtOffset,
   groupDigits,
@@ -81,13 +82,14 @@ export function renderSvgLadder(s: SessionReport, index: number, maxEvents = REN
   out.push(`<text x="${X_LANE}" y="20" class="hd">lane</text>`);
   out.push(`<text x="${X_CLIENT}" y="20" class="hd" text-anchor="middle">${forSvgText(`client ${fmtHost(s.client.ip)}`, 50)}</text>`);
   out.push(`<text x="${X_SERVER}" y="20" class="hd" text-anchor="middle">${forSvgText(`server ${fmtHost(s.server.ip)}`, 50)}</text>`);
+  // Row stripes first, so the lane lines are drawn over them.
+  for (let i = 1; i < rows.length; i += 2) out.push(`<rect x="0" y="${TOP + i * ROW - ROW + 7}" width="${W}" height="${ROW}" class="stripe"/>`);
   out.push(`<line x1="${X_CLIENT}" y1="30" x2="${X_CLIENT}" y2="${height - 6}" class="lane"/>`);
   out.push(`<line x1="${X_SERVER}" y1="30" x2="${X_SERVER}" y2="${height - 6}" class="lane"/>`);
 
   const seen = new Set<string>();
   rows.forEach((row, i) => {
     const y = TOP + i * ROW;
-    if (i % 2 === 1) out.push(`<rect x="0" y="${y - ROW + 7}" width="${W}" height="${ROW}" class="stripe"/>`);
     if ("omitted" in row) {
       out.push(
         `<text x="${(X_CLIENT + X_SERVER) / 2}" y="${y}" class="omit" text-anchor="middle">${forSvgText(
@@ -129,7 +131,7 @@ export function renderSvgLadder(s: SessionReport, index: number, maxEvents = REN
     else if (onData && !seen.has(carrier)) {
       seen.add(carrier);
       const dc = topic?.channel;
-      if (dc) note = `${dc.id} ${dc.mode}${dc.connection ? `, ${dc.connection.initiator} opens` : ""}`;
+      if (dc) note = `${dc.id} ${dataChannelNote(s, dc)}`;
     }
     if (note) out.push(`<text x="${X_NOTE}" y="${y}" class="nt">${forSvgText(note, NOTE_CHARS)}</text>`);
     out.push("</g>");

@@ -201,7 +201,7 @@ function sessionsTable(r: Report, opts: RenderOptions, groups: ReturnType<typeof
       cell(fmtLogin(s), { color: s.login.outcome === "failed" ? "31" : undefined }),
       cell(s.tls ? "yes" : "no"),
       cell(total ? `${ok}/${total} ok` : "–", { align: "right", color: ok < total ? "33" : undefined }),
-      cell(worst ? `${f.length} ${worst}` : "–", { color: worst ? SEV_COLOR[worst] : undefined }),
+      cell(worst ? `${worst} (${f.length})` : "–", { color: worst ? SEV_COLOR[worst] : undefined }),
       cell(s.recognisedBy),
     ];
   });
@@ -210,7 +210,7 @@ function sessionsTable(r: Report, opts: RenderOptions, groups: ReturnType<typeof
     ["id", "client", "server", "mode", "login", "TLS", "transfers", "findings", "recognised"],
     rows,
     opts,
-    [3, 15, 15, 7, 10, 3, 6, 8, 7],
+    [3, 15, 15, 7, 10, 3, 6, 10, 7],
   )}`;
 }
 
