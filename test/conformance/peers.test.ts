@@ -6,7 +6,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { analyzed, publicDir } from "../helpers/captures.js";
 import type { Report } from "../../src/report/schema.js";
@@ -167,7 +167,8 @@ for (const name of SURICATA) {
     if (!publicDir) return t.skip("../shared/captures/public not present");
     const dir = join(publicDir, "suricata-verify/tests", name);
     const { pcap, filters } = suricataFilters(readFileSync(join(dir, "test.yaml"), "utf8"));
-    const report = await analyzed(join(dir, pcap ?? "input.pcap"));
+    const input = pcap ?? readdirSync(dir).find((f) => f.endsWith(".pcap")) ?? "input.pcap";
+    const report = await analyzed(join(dir, input));
     const channels = allChannels(report);
     let checked = 0;
     for (const { count, match } of filters) {
@@ -198,11 +199,18 @@ for (const name of SURICATA) {
         if (match["fileinfo.filename"]) assert.ok(hit.d.transfer!.argument.endsWith(match["fileinfo.filename"]!), `file name ${match["fileinfo.filename"]}`);
         checked++;
       }
-      if (match["ftp_data.filename"] && !match["ftp_data.filename"].startsWith("<")) {
-        const fname = match["ftp_data.filename"]!;
-        const hit = channels.find(({ d }) => d.transfer && d.transfer.argument.endsWith(fname) && d.connection);
-        assert.ok(hit, `suricata: ftp_data for ${fname}; ftpcap has no transfer of it with a data connection`);
-        if (match["ftp_data.command"]) assert.equal(hit.d.transfer!.command, match["ftp_data.command"]);
+      if (match["ftp_data.filename"] || match["ftp_data.command"]) {
+        // "<stou>" is Suricata's name for an STOU without a client-given name: match on the command only.
+        const fname = match["ftp_data.filename"] && !match["ftp_data.filename"].startsWith("<") ? match["ftp_data.filename"] : null;
+        const cmd = match["ftp_data.command"];
+        const hit = channels.find(({ d }) => d.transfer && d.connection && (!fname || d.transfer.argument.endsWith(fname)) && (!cmd || d.transfer.command === cmd));
+        assert.ok(hit, `suricata: ftp_data ${cmd ?? ""} ${fname ?? ""}; ftpcap has no such transfer with a data connection`);
+        checked++;
+      }
+      if (match["event_type"] === "ftp" && match["ftp.command"] && !match["ftp.dynamic_port"]) {
+        const verb = match["ftp.command"]!;
+        const seen = report.sessions.some((s) => s.timeline.some((e) => e.from === "client" && e.summary.toUpperCase().startsWith(verb)));
+        assert.ok(seen, `suricata: an ftp ${verb} command; ftpcap's timelines have none`);
         checked++;
       }
     }
