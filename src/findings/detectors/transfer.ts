@@ -15,7 +15,9 @@ export const detectTransferFailed: SessionDetector = (s) => {
     const t = ch.transfer;
     const f = failureReply(t);
     if (!f) continue;
-    const kind = isNetworkFailure(f.code)
+    const kind = !ch.announcement && !ch.connection && f.code === 425
+      ? "no PORT, PASV, EPRT or EPSV preceded the command, so there was no data connection to open"
+      : isNetworkFailure(f.code)
       ? "a data-connection failure, not a problem with the file"
       : f.code === 421
         ? "the server is shutting the session down"
