@@ -246,3 +246,14 @@ test("Zeek ipv6-multiline-reply: the 12-line 220 greeting is one reply; the serv
   assert.deepEqual(s!.rec.anomalies, []);
   assert.deepEqual(ours([s!]).map((x) => x.split(" ").slice(1).join(" ")), ["EPSV 2400:3000:20:100::46 60931"]);
 });
+
+test("suricata bug-8489-03: three PWDs in one segment (frame 14), one 257 (frame 16), then CWD (frame 18) -> 250 (frame 20)", async (t) => {
+  const path = capture("suricata-verify/tests/bug-8489/bug-8489-03/bug-8489-03.pcap");
+  if (!path) return t.skip("../shared/captures/public not present");
+  const [s] = await run(path);
+  assert.deepEqual(s!.rec.commands.map((c) => `${c.verb}@${c.at.frame}`), ["USER@6", "PASS@10", "PWD@14", "PWD@14", "PWD@14", "CWD@18"]);
+  const r = s!.rec.replies.map((x) => `${x.code}@${x.at.frame}<-${x.command ? `${x.command.verb}#${x.command.index}` : "null"}`);
+  assert.deepEqual(r, ["220@4<-null", "331@8<-USER#0", "230@12<-PASS#1", "257@16<-PWD#2", "250@20<-CWD#5"]);
+  // The 250 cannot answer a PWD: the two PWDs in front of the CWD got no reply.
+  assert.deepEqual(s!.rec.anomaliesOf("command-unanswered").map((a) => a.at.frame), [14, 14]);
+});
