@@ -74,8 +74,8 @@ export function inferVantage(s: SessionReport): Vantage {
     return { side, oneWay, basis: `data connection ${ch.id} handshake: ${d.text}` };
   }
   const basis = control
-    ? `control handshake too fast to place the capture point (${control.text})`
-    : "no complete TCP handshake to place the capture point";
+    ? `control handshake: ${control.text}, too close together to tell the ends apart`
+    : "no complete TCP handshake in the capture";
   return { side: "unknown", oneWay, basis };
 }
 

@@ -79,7 +79,9 @@ function build(s: SessionReport, ch: DataChannelReport, t: TransferReport, env: 
   if (!a.accepted) {
     const why = a.reply ? `the server refused ${a.command} with ${replyText(a.reply)} (frame ${a.reply.frame})` : `the server never answered ${a.command} (frame ${a.requestFrame})`;
     const fix =
-      mode === "active" && !sameIp(a.ip, s.client.ip)
+      isUnspecified(a.ip)
+        ? `the ${a.command} named ${a.ip}, which ${mode === "active" ? "servers refuse: make the client announce its real address, or use passive mode" : "is no host: set the server's passive address"}`
+        : mode === "active" && !sameIp(a.ip, s.client.ip)
         ? `the PORT named ${a.ip}, not the client's ${s.client.ip}: servers refuse third-party addresses, so fix the client's announced address (NAT helper) or use passive mode`
         : mode === "active"
           ? "switch to passive mode, or find out why the server refuses active mode (some disable PORT)"

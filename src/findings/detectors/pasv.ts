@@ -11,14 +11,14 @@ import { classifyIp, isPrivate, isUnspecified, sameIp } from "../net.js";
 import { describePort } from "../ports.js";
 import type { FindingDraft, SessionDetector } from "../types.js";
 
-type Where = "announced" | "control-server" | "elsewhere" | "not-captured" | "nowhere";
+type Where = "announced" | "control-server" | "elsewhere" | "not-captured" | "nowhere" | "gave-up";
 
 function whereOf(s: SessionReport, ch: DataChannelReport): { where: Where; went: DataWent } {
   const went = whereDataWent(s, ch);
   if (went.where === "control-client") return { where: "elsewhere", went };
   if (went.where !== "nowhere") return { where: went.where, went };
   const t = ch.transfer;
-  return { where: t && serverSawData(t) ? "not-captured" : "nowhere", went };
+  return { where: t && serverSawData(t) ? "not-captured" : t ? "nowhere" : "gave-up", went };
 }
 
 function classHint(x: string, server: string): string {
@@ -54,6 +54,8 @@ function whereText(s: SessionReport, where: Where, went: DataWent, n: number, to
       return `${many}the server reported the transfer complete but the data connection is not in the capture, so which address the client used cannot be seen.`;
     case "nowhere":
       return `${many}no data connection from the client appears in the capture.`;
+    case "gave-up":
+      return `${many}no data connection from the client appears in the capture and it sent no transfer command: it gave up on the announced address (a client that connects before RETR/LIST cannot reach it).`;
   }
 }
 
