@@ -45,6 +45,8 @@ export interface RenderLimits {
   mermaidMaxMessages: number;
   /** Timeline rows drawn per session in the HTML SVG ladder. */
   svgMaxEvents: number;
+  /** Rows per terminal table (sessions, transfers); cli-table3 costs ~0.5 ms a row. */
+  tableMaxRows: number;
   /** Rows per Markdown table (GitHub job summaries are capped at 1 MiB per step). */
   markdownMaxRows: number;
   /** Rows per HTML table. */
@@ -55,6 +57,7 @@ export interface RenderLimits {
 
 export const RENDER_LIMITS: Readonly<RenderLimits> = Object.freeze({
   ladderMaxEvents: 200,
+  tableMaxRows: 1000,
   mermaidMaxMessages: 60,
   svgMaxEvents: 200,
   markdownMaxRows: 200,

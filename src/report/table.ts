@@ -74,15 +74,23 @@ const LIGHT_CHARS = {
 } as const;
 const INDENT = "  ";
 
-function lightTable(head: string[] | undefined, aligns: ("left" | "right")[]): InstanceType<typeof Table> {
+function lightTable(head: string[] | undefined, aligns: ("left" | "right")[], colWidths?: number[]): InstanceType<typeof Table> {
   return new Table({
     ...(head ? { head } : {}),
+    ...(colWidths ? { colWidths } : {}),
     chars: LIGHT_CHARS,
     style: { head: [], border: [], "padding-left": 0, "padding-right": 0, compact: true },
     colAligns: aligns,
     wordWrap: false,
   });
 }
+
+/**
+ * cli-table3's layout pass is quadratic in the number of rows (it checks every cell for row/col
+ * spans against every other), which takes seconds at a few thousand rows. Tables are therefore
+ * built in chunks of this many rows with the same fixed column widths and concatenated.
+ */
+const TABLE_CHUNK_ROWS = 100;
 
 function indentLines(s: string): string {
   return s
@@ -103,19 +111,23 @@ function cell(text: string, extra: Omit<Cell, "text"> = {}): Cell {
 }
 
 /** A cli-table3 table fitted to the width; cell text must already be escaped. */
-function termTable(head: string[], rows: Cell[][], opts: RenderOptions, mins?: number[]): string {
+function termTable(head: string[], allRows: Cell[][], opts: RenderOptions, mins?: number[], what = "rows"): string {
+  const max = RENDER_LIMITS.tableMaxRows;
+  const rows = allRows.length > max ? allRows.slice(0, max) : allRows;
+  const more = allRows.length > max ? `\n  … ${groupDigits(allRows.length - max)} more ${what} not shown (tableMaxRows = ${max}); --format json or html has all of them` : "";
   const width = Math.max(60, opts.width);
   const natural = head.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]?.text ?? ""))));
   const overhead = INDENT.length + LIGHT_CHARS.middle.length * (head.length - 1);
   const w = fitColumns(natural, mins ?? head.map((h) => displayWidth(h)), width, overhead);
-  const t = lightTable(
-    head.map((h, i) => paint(opts.color, "1", cutToWidth(h, w[i]!))),
-    rows[0]?.map((c) => c.align ?? "left") ?? [],
-  );
-  for (const r of rows) {
-    t.push(r.map((c, i) => paint(opts.color && c.color !== undefined, c.color ?? "", cutToWidth(c.text, w[i]!))));
+  const aligns = rows[0]?.map((c) => c.align ?? "left") ?? head.map(() => "left" as const);
+  const cells = rows.map((r) => r.map((c, i) => paint(opts.color && c.color !== undefined, c.color ?? "", cutToWidth(c.text, w[i]!))));
+  const parts: string[] = [];
+  for (let start = 0; start === 0 || start < cells.length; start += TABLE_CHUNK_ROWS) {
+    const t = lightTable(start === 0 ? head.map((h, i) => paint(opts.color, "1", cutToWidth(h, w[i]!))) : undefined, aligns, w);
+    for (const r of cells.slice(start, start + TABLE_CHUNK_ROWS)) t.push(r);
+    parts.push(t.toString());
   }
-  return indentLines(t.toString());
+  return indentLines(parts.join("\n")) + more;
 }
 
 function heading(title: string, opts: RenderOptions): string {
@@ -211,6 +223,7 @@ function sessionsTable(r: Report, opts: RenderOptions, groups: ReturnType<typeof
     rows,
     opts,
     [3, 15, 15, 7, 10, 3, 6, 10, 7],
+    "sessions",
   )}`;
 }
 
@@ -232,6 +245,7 @@ function transfersTable(r: Report, opts: RenderOptions): string {
     rows,
     opts,
     [5, 12, 7, 31, 7, 4, 9, 8],
+    "transfers",
   )}`;
 }
 

@@ -399,3 +399,11 @@ test("findings naming a session that is not in the report are kept as capture-wi
   const summary = NdjsonRecordSchema.parse(JSON.parse(lines[lines.length - 1]!));
   assert.ok(summary.type === "summary" && summary.findings.length === 1);
 });
+
+test("table: long session and transfer tables stop at tableMaxRows with a note", () => {
+  const out = render("table", bigReport(1003, 0), opts({ maxDiagrams: 0 }));
+  assert.match(out, /… 3 more sessions not shown \(tableMaxRows = 1000\); --format json or html has all of them/);
+  assert.match(out, /… 1,006 more transfers not shown \(tableMaxRows = 1000\)/);
+  assert.ok(out.includes("\n  s1000 "), "row 1000 is there");
+  assert.ok(!out.includes("\n  s1001 "), "row 1001 is not");
+});
