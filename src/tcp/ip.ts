@@ -1,41 +1,8 @@
 /**
- * IP address text for connection endpoints, and the reverse for `Assembler.lookup`.
- *
- * Private to tcp/ until src/decode/addr.ts exists; the format is the one the whole report uses:
- * dotted quad for IPv4, RFC 5952 for IPv6 (lowercase, leading zeros dropped, the longest run of two
- * or more zero groups as "::" — the first run on a tie — and IPv4-mapped addresses as ::ffff:a.b.c.d,
- * RFC 5952 §5).
+ * Address text back to bytes, for `Assembler.lookup` (ICMP errors name the quoted segment's addresses
+ * as text). Accepts what src/decode/addr.ts `formatIp` writes (dotted quad; RFC 5952 IPv6, including
+ * ::ffff:a.b.c.d) and any other RFC 4291 §2.2 spelling (upper case, leading zeros, uncompressed).
  */
-
-export function formatIp(b: Uint8Array, off: number, len: number): string {
-  if (len === 4) return `${b[off] ?? 0}.${b[off + 1] ?? 0}.${b[off + 2] ?? 0}.${b[off + 3] ?? 0}`;
-  if (len !== 16) return "invalid";
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(((b[off + 2 * i] ?? 0) << 8) | (b[off + 2 * i + 1] ?? 0));
-  // ::ffff:a.b.c.d (IPv4-mapped, RFC 4291 §2.5.5.2)
-  if (g[0] === 0 && g[1] === 0 && g[2] === 0 && g[3] === 0 && g[4] === 0 && g[5] === 0xffff) {
-    return `::ffff:${formatIp(b, off + 12, 4)}`;
-  }
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (g[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  if (bestLen < 2) return g.map((x) => x.toString(16)).join(":");
-  const head = g.slice(0, bestStart).map((x) => x.toString(16)).join(":");
-  const tail = g.slice(bestStart + bestLen).map((x) => x.toString(16)).join(":");
-  return `${head}::${tail}`;
-}
 
 /** Parses dotted-quad IPv4 or IPv6 text (any RFC 4291 §2.2 form); null when it is neither. */
 export function parseIp(s: string): Uint8Array | null {

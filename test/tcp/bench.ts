@@ -131,6 +131,50 @@ function bulkLoop(asm: Assembler, seg: TcpSegment, n: number, serverSeq: number)
   seg.seq = clientSeq;
 }
 
+/**
+ * Many established connections, data segments round-robin across them: measures the connection
+ * table (Map lookup on a Smi key + address compare) when consecutive packets hit different entries.
+ */
+export function spread(connections: number, rounds: number): { segments: number; ms: number } {
+  const asm = new Assembler(() => nullHandler, { ...DEFAULT_LIMITS, maxConnections: connections + 10 }, new WarningLog());
+  const pkt = new Uint8Array(2048);
+  const seg: TcpSegment = {
+    file: 0, frame: 0, sec: 1_700_000_000, nsec: 0, ipVersion: 4, bytes: pkt,
+    srcAddrOff: 26, dstAddrOff: 30, srcPort: 0, dstPort: 20,
+    seq: 0, ack: 0, flags: 0, window: 65535, payloadOff: 54, payloadLen: 0, payloadMissing: 0,
+  };
+  pkt.set([10, 0, 0, 2], 30);
+  const seqs = new Float64Array(connections);
+  const setClient = (k: number) => {
+    pkt[26] = 10;
+    pkt[27] = (k >> 16) & 255;
+    pkt[28] = (k >> 8) & 255;
+    pkt[29] = k & 255;
+    seg.srcPort = 1024 + (k % 60000);
+  };
+  for (let k = 0; k < connections; k++) {
+    setClient(k);
+    seg.flags = 0x02;
+    seg.seq = k * 1000;
+    seg.payloadLen = 0;
+    asm.onSegment(seg);
+    seqs[k] = k * 1000 + 1;
+  }
+  seg.flags = 0x10;
+  seg.payloadLen = 1460;
+  const t0 = performance.now();
+  for (let r = 0; r < rounds; r++) {
+    for (let k = 0; k < connections; k++) {
+      setClient(k);
+      seg.frame++;
+      seg.seq = seqs[k]!;
+      asm.onSegment(seg);
+      seqs[k] = (seqs[k]! + 1460) >>> 0;
+    }
+  }
+  return { segments: connections * rounds, ms: performance.now() - t0 };
+}
+
 export const nullHandler: StreamHandler = { onData() {}, onGap() {}, onClose() {} };
 
 async function main(): Promise<void> {
@@ -143,6 +187,10 @@ async function main(): Promise<void> {
     ["no handler (counting only)", null, 0],
     ["handler hashing bytes (SHA-256)", hashing, 0],
   ];
+  for (const k of [100, 10_000, 100_000]) {
+    const r = spread(k, Math.max(1, Math.floor(n / k)));
+    console.log(`${`round-robin over ${k} connections`.padEnd(48)} ${r.segments} segments in ${r.ms.toFixed(0)} ms: ${(r.segments / r.ms / 1000).toFixed(2)} M seg/s`);
+  }
   for (const [name, h, extra] of runs) {
     const r = await bulk(n, h, extra);
     const segPerSec = (r.segments / r.ms) * 1000;
