@@ -212,7 +212,8 @@ export class FragmentTable {
     dg.pieces++;
     this.heldBytes += fresh;
 
-    if (dg.total >= 0 && r.length === 2 && r[0] === 0 && r[1] === dg.total) {
+    const done = dg.ranges; // insertRange replaced the array
+    if (dg.total >= 0 && done.length === 2 && done[0] === 0 && done[1] === dg.total) {
       this.remove(dg);
       const hl = version === 4 ? V4_HEADER : V6_HEADER;
       const out = new Uint8Array(hl + dg.total);
