@@ -62,15 +62,32 @@ export function whereDataWent(s: SessionReport, ch: DataChannelReport): DataWent
   };
   if (ch.connection) return place(ch.connection, ch.id);
   const announcedAt = a.frame;
-  for (const other of s.dataChannels) {
-    const c = other.connection;
-    if (other.announcement !== null || !c) continue;
-    if (target(c).port !== a.port || c.firstFrame < announcedAt) continue;
+  for (const other of unannouncedByPort(s).get(a.port) ?? []) {
+    const c = other.connection!;
+    if (c.firstFrame < announcedAt) continue;
     const openerIsRight =
       mode === "active" ? c.initiator === "server" || sameIp(opener(c).ip, s.server.ip) : c.initiator === "client" || sameIp(opener(c).ip, s.client.ip);
     if (openerIsRight) return place(c, other.id);
   }
   return { where: "nowhere" };
+}
+
+/** Unannounced data channels by the port their connection went to, built once per session. */
+const unannouncedIndex = new WeakMap<SessionReport, Map<number, DataChannelReport[]>>();
+function unannouncedByPort(s: SessionReport): Map<number, DataChannelReport[]> {
+  let idx = unannouncedIndex.get(s);
+  if (!idx) {
+    idx = new Map();
+    for (const ch of s.dataChannels) {
+      if (ch.announcement !== null || !ch.connection) continue;
+      const port = target(ch.connection).port;
+      const list = idx.get(port);
+      if (list) list.push(ch);
+      else idx.set(port, [ch]);
+    }
+    unannouncedIndex.set(s, idx);
+  }
+  return idx;
 }
 
 export type ActiveJudgement =

@@ -118,7 +118,8 @@ export function detectFindings(sessions: readonly SessionReport[], ctx: FindingC
   for (const s of sessions) for (const [name, d] of SESSION_DETECTORS) run(name, d, s, env);
   for (const [name, d] of CAPTURE_DETECTORS) run(name, d, sessions, env);
 
-  const findings = cap(drafts.map(finalize), ctx.limits.maxFindingsPerCode);
+  // Cap before finalizing: a hostile session can produce a draft per announcement.
+  const findings = cap(drafts, ctx.limits.maxFindingsPerCode);
 
   const verdicts = new Map<string, string>();
   for (const s of sessions) {
@@ -135,7 +136,7 @@ export function detectFindings(sessions: readonly SessionReport[], ctx: FindingC
 }
 
 /** Keep the first `max` findings of each code; the rest become one finding of that code with a count. */
-export function cap(findings: readonly Finding[], max: number): Finding[] {
+export function cap(findings: readonly (Finding | FindingDraft)[], max: number): Finding[] {
   const kept = new Map<string, number>();
   const omitted = new Map<string, { n: number; sessions: Set<string> }>();
   const out: Finding[] = [];
@@ -143,7 +144,7 @@ export function cap(findings: readonly Finding[], max: number): Finding[] {
     const k = kept.get(f.code) ?? 0;
     if (k < max) {
       kept.set(f.code, k + 1);
-      out.push(f);
+      out.push("severity" in f ? f : finalize(f));
       continue;
     }
     const o = omitted.get(f.code) ?? { n: 0, sessions: new Set<string>() };

@@ -136,9 +136,25 @@ export function isTransferChannel(ch: DataChannelReport): ch is DataChannelRepor
   return ch.transfer !== null;
 }
 
+/**
+ * Timeline events by lane, built once per session: detectors ask per data channel, and a hostile
+ * session holds Limits.maxTimelineEvents events and Limits.maxAnnouncementsPerSession channels.
+ */
+const laneIndex = new WeakMap<SessionReport, Map<string, TimelineEvent[]>>();
+
 /** Timeline events on one lane (a data channel id or "control") of the given kinds, in order. */
 export function laneEvents(s: SessionReport, lane: string, kinds: readonly TimelineKind[]): TimelineEvent[] {
-  return s.timeline.filter((e) => e.lane === lane && kinds.includes(e.kind));
+  let idx = laneIndex.get(s);
+  if (!idx) {
+    idx = new Map();
+    for (const e of s.timeline) {
+      const list = idx.get(e.lane);
+      if (list) list.push(e);
+      else idx.set(e.lane, [e]);
+    }
+    laneIndex.set(s, idx);
+  }
+  return (idx.get(lane) ?? []).filter((e) => kinds.includes(e.kind));
 }
 
 /** Every SYN frame of the channel's connection seen in the timeline (retransmissions included). */

@@ -52,7 +52,16 @@ function sideOf(h: Handshake): { at: "initiator" | "responder" | "between" | "un
   return { at: "between", text };
 }
 
+const cache = new WeakMap<SessionReport, Vantage>();
+
+/** The vantage point of a session's capture (computed once per session). */
 export function inferVantage(s: SessionReport): Vantage {
+  let v = cache.get(s);
+  if (!v) cache.set(s, (v = compute(s)));
+  return v;
+}
+
+function compute(s: SessionReport): Vantage {
   let oneWay: Vantage["oneWay"] = null;
   if (s.counts.commands > 0 && s.counts.replies === 0 && s.banner === null) oneWay = "client-to-server";
   else if (s.counts.replies > 0 && s.counts.commands === 0 && !s.midStream) oneWay = "server-to-client";

@@ -3,7 +3,7 @@
  * These say how much to trust the absence of evidence in every other finding.
  */
 import type { SessionReport } from "../../report/schema.js";
-import { cut, fmtBytes, fmtCount, fmtFrames, fmtIds, plural } from "../evidence.js";
+import { laneEvents, cut, fmtBytes, fmtCount, fmtFrames, fmtIds, plural } from "../evidence.js";
 import { MAX_GROUP_FRAMES } from "../group.js";
 import type { CaptureDetector, ContextWarning, FindingDraft, FrameRef, SessionDetector } from "../types.js";
 
@@ -14,7 +14,18 @@ function gapBytes(summary: string): number {
 }
 
 /** Missing bytes of a session: control gaps from the timeline, data connections from their counters. */
-export function sessionGaps(s: SessionReport): { control: number; controlFrames: FrameRef[]; data: { id: string; bytes: number; frame: FrameRef }[] } {
+type Gaps = { control: number; controlFrames: FrameRef[]; data: { id: string; bytes: number; frame: FrameRef }[] };
+const gapCache = new WeakMap<SessionReport, Gaps>();
+
+export function sessionGaps(s: SessionReport): Gaps {
+  const hit = gapCache.get(s);
+  if (hit) return hit;
+  const g = computeGaps(s);
+  gapCache.set(s, g);
+  return g;
+}
+
+function computeGaps(s: SessionReport): Gaps {
   let control = 0;
   const controlFrames: FrameRef[] = [];
   for (const e of s.timeline) {
@@ -28,7 +39,7 @@ export function sessionGaps(s: SessionReport): { control: number; controlFrames:
     if (!c) continue;
     const bytes = c.missingBytes.toClient + c.missingBytes.toServer;
     if (bytes === 0) continue;
-    const gapEvent = s.timeline.find((e) => e.kind === "data.gap" && e.lane === ch.id);
+    const gapEvent = laneEvents(s, ch.id, ["data.gap"])[0];
     data.push({ id: ch.id, bytes, frame: gapEvent ? { file: gapEvent.file, frame: gapEvent.frame } : { file: c.file, frame: c.firstFrame } });
   }
   return { control, controlFrames, data };

@@ -106,11 +106,14 @@ export const detectUnansweredCommand: SessionDetector = (s, env) => {
   const SERVER_LINES: readonly string[] = ["reply", "login", "banner", "transfer.reply", "announcement"];
   const serverLines = s.timeline.filter((e) => e.from === "server" && SERVER_LINES.includes(e.kind));
   const pending = (env.ctx.anomalies.get(s.id) ?? []).filter((a) => a.kind === "too-many-pending");
+  // The last server line per file: "answered later" is then one comparison per announcement.
+  const lastServerFrame = new Map<number, number>();
+  for (const e of serverLines) lastServerFrame.set(e.file, Math.max(lastServerFrame.get(e.file) ?? 0, e.frame));
   const unanswered = s.dataChannels.filter((ch) => {
     const a = ch.announcement;
     if (!a || a.reply !== null) return false;
     if (s.tls && s.tlsFrame !== null && a.requestFrame > s.tlsFrame) return false; // encrypted: cannot see the reply
-    const later = serverLines.some((e) => e.file === a.file && e.frame > a.requestFrame);
+    const later = (lastServerFrame.get(a.file) ?? 0) > a.requestFrame;
     return later || pending.length > 0;
   });
   if (unanswered.length === 0 && pending.length === 0) return [];
