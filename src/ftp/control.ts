@@ -324,7 +324,7 @@ export class ControlChannel {
   }
 
   private push(p: Pending): void {
-    if (this.pending.length >= this.limits.maxPendingCommands) {
+    if (this.pending.length > 0 && this.pending.length >= this.limits.maxPendingCommands) {
       const dropped = this.pending.shift()!;
       this.stats.droppedPending++;
       if (!this.overflowing) {
@@ -418,7 +418,7 @@ export class ControlChannel {
   }
 
   private hold(r: AssembledReply): void {
-    if (this.held.length >= this.limits.maxPendingCommands) this.orphan(this.held.shift()!);
+    if (this.held.length > 0 && this.held.length >= this.limits.maxPendingCommands) this.orphan(this.held.shift()!);
     this.held.push(r);
   }
 

@@ -82,6 +82,8 @@ export class ReplyAssembler {
   private drainCode = 0; // skipping the rest of a block closed at maxReplyLines
   /** Lines of over-long blocks skipped after maxReplyLines (counted, not kept). */
   skippedLines = 0;
+  /** Lines read, counting lines read again after a split (at most twice the lines given). */
+  reads = 0;
 
   constructor(
     private readonly maxReplyLines: number,
@@ -94,6 +96,16 @@ export class ReplyAssembler {
   }
 
   line(l: ControlLine): void {
+    this.process(l, false);
+  }
+
+  /**
+   * `again`: the line is read a second time, after a split at a candidate. Such a line is never a
+   * candidate itself, so every line is read again at most once and a hostile server cannot make
+   * one client line cost maxReplyLines of work over and over.
+   */
+  private process(l: ControlLine, again: boolean): void {
+    this.reads++;
     if (this.drainCode !== 0) {
       const p = parseReplyLine(l.text);
       if (p.ok && p.code === this.drainCode && p.sep !== "-") {
@@ -108,7 +120,7 @@ export class ReplyAssembler {
       this.drainCode = 0; // another code: the over-long block is over, this line is a reply
     }
     if (this.code !== 0) {
-      this.inBlock(l);
+      this.inBlock(l, again);
       return;
     }
     const p = parseReplyLine(l.text);
@@ -148,7 +160,7 @@ export class ReplyAssembler {
     else this.emitUnterminated(this.lines, reason);
   }
 
-  private inBlock(l: ControlLine): void {
+  private inBlock(l: ControlLine, again: boolean): void {
     const p = parseReplyLine(l.text);
     if (p.ok && p.code === this.code && p.sep !== "-") {
       const lines = this.lines;
@@ -170,7 +182,7 @@ export class ReplyAssembler {
     if (this.lines.length >= this.maxReplyLines) {
       if (this.candidate >= 0) {
         this.splitAtCandidate(`more than ${this.maxReplyLines} lines (Limits.maxReplyLines) without its last line; it ended at the line "${excerpt(this.lines[this.candidate]!.text)}"`);
-        this.line(l);
+        this.process(l, again);
         return;
       }
       const code = this.code;
@@ -179,7 +191,7 @@ export class ReplyAssembler {
       this.skippedLines++;
       return;
     }
-    if (this.candidate < 0 && p.ok && p.sep === " " && p.code !== this.code) this.candidate = this.lines.length;
+    if (this.candidate < 0 && !again && p.ok && p.sep === " " && p.code !== this.code) this.candidate = this.lines.length;
     this.lines.push(l);
   }
 
@@ -187,7 +199,8 @@ export class ReplyAssembler {
     const lines = this.lines;
     const c = this.candidate;
     this.emitUnterminated(lines.slice(0, c), reason);
-    for (let i = c; i < lines.length; i++) this.line(lines[i]!);
+    // Lines after a candidate arrived after it, so none of them was read again before.
+    for (let i = c; i < lines.length; i++) this.process(lines[i]!, true);
   }
 
   private emitUnterminated(lines: ControlLine[], reason: string): void {

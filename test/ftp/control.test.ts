@@ -423,3 +423,20 @@ test("hostile input: random bytes in random chunks never throw and stay bounded"
     for (const r of d.rec.replies) assert.ok(r.lines.length <= 8);
   }
 });
+
+test("degenerate limits (0 lines kept, 0 pending) do not break the channel", () => {
+  const d = drive({ maxPendingCommands: 0, maxReplyLines: 0, maxLineBytes: 0 });
+  d.server("220-a\r\n b\r\n220 c\r\n", 1);
+  d.client("USER x\r\nPASS y\r\n", 2);
+  d.server("331 ok\r\n", 3);
+  d.ch.end();
+  assert.ok(d.rec.events.length >= 0);
+  const e = drive({ maxPendingCommands: 0 });
+  e.server("220 hi\r\n", 1);
+  e.client("USER x\r\nPASS y\r\n", 2);
+  e.server("331 ok\r\n230 ok\r\n", 3);
+  e.ch.end();
+  // At least one command always waits: PASS pushes USER out (too-many-pending), and gets the 331.
+  assert.deepEqual(e.rec.replies.map((r) => r.command?.verb ?? null), [null, "PASS", null]);
+  assert.equal(e.rec.anomaliesOf("too-many-pending").length, 1);
+});

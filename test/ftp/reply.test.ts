@@ -117,3 +117,19 @@ test("a gap closes an open block at its candidate and reads the rest again", () 
   assert.deepEqual(replies.map((r) => [r.code, r.unterminated !== null]), [[250, true], [227, false]]);
   assert.equal(invalid.length, 1, "the continuation line, read again outside a block, is not a reply");
 });
+
+test("hostile: candidates and splits cannot make a line be read more than twice", () => {
+  const { a, feed } = assembler(50);
+  let given = 0;
+  for (let round = 0; round < 200; round++) {
+    // A block, then lines that, read again after a split, would form a new block with a candidate
+    // each time; the client speaking over and over must not re-read them over and over.
+    feed(`2${String(round % 100).padStart(2, "0")}-open`);
+    given++;
+    for (let i = 0; i < 40; i++) feed(i % 2 === 0 ? "301-again" : "302 next");
+    given += 40;
+    for (let i = 0; i < 40; i++) a.clientActivity();
+  }
+  a.end();
+  assert.ok(a.reads <= 2 * given, `${a.reads} reads for ${given} lines`);
+});
