@@ -297,16 +297,23 @@ export function decodeEprt(arg: string): AnnouncedAddress {
 export function decodeEpsvReply(text: string, serverIp: string): AnnouncedAddress {
   const serverFamily: 4 | 6 = serverIp.includes(":") ? 6 : 4;
   let firstError: string | null = null;
+  // <d>af<d>addr<d>port<d> is at most 1+1+1+45+1+5+1 characters: look no further (a hostile line of
+  // 8 KB of '(' must not cost a scan to its end for every '(').
+  const WINDOW = 64;
   const tryAt = (i: number): Decoded | null => {
     const d = text.charCodeAt(i);
-    if (!isDelimiter(d) || isDigit(d)) return null;
-    const close = text.indexOf(")", i);
-    const body = close >= 0 ? text.slice(i, close) : text.slice(i);
-    const parts = body.split(text[i]!);
-    // body = <d>af<d>addr<d>port<d>  -> ["", af, addr, port, ""] (the trailing part may hold junk without ')')
-    if (parts.length < 5) return null;
-    if (close >= 0 && (parts.length !== 5 || parts[4]!.trim() !== "")) return null;
-    const [, af, addr, port] = parts as [string, string, string, string];
+    // Letters and digits are legal delimiters (RFC 2428 §2) but no server uses them, and allowing
+    // them would read "(see note)" as fields.
+    if (!isDelimiter(d) || isDigit(d) || (d >= 0x41 && d <= 0x5a) || (d >= 0x61 && d <= 0x7a)) return null;
+    const at = [i];
+    const limit = Math.min(text.length, i + WINDOW);
+    for (let j = i + 1; j < limit && at.length < 4; j++) if (text.charCodeAt(j) === d) at.push(j);
+    if (at.length < 4) return null;
+    const parts = [text.slice(at[0]! + 1, at[1]!), text.slice(at[1]! + 1, at[2]!), text.slice(at[2]! + 1, at[3]!)];
+    // After the closing delimiter: ')' or the end (or, without parentheses, anything but more fields).
+    const next = text.charCodeAt(at[3]! + 1);
+    if (next === d) return null;
+    const [af, addr, port] = parts as [string, string, string];
     if (af === "" && addr === "") {
       const p = decodeTcpPort(port, "EPSV");
       if (typeof p === "string") {

@@ -104,6 +104,20 @@ test("229: any delimiter, implied address is the server's", () => {
   ok(decodeEpsvReply("229 Entering Extended Passive Mode (|1|10.0.0.5|6446|)", "10.0.0.1"), 4, "10.0.0.5", 6446, false); // filled in
   err(decodeEpsvReply("229 Entering Extended Passive Mode (|||70000|)", "10.0.0.1"), /port 70000 is over 65535/);
   err(decodeEpsvReply("229 Entering Extended Passive Mode", "10.0.0.1"), /no \(\|\|\|port\|\) in the reply/);
+  err(decodeEpsvReply("229 Entering Extended Passive Mode (see note)", "10.0.0.1"), /no \(\|\|\|port\|\) in the reply/);
+});
+
+test("hostile reply lines cost linear time", () => {
+  const t0 = performance.now();
+  for (let i = 0; i < 20; i++) {
+    decodeEpsvReply("229 " + "(".repeat(8000), "10.0.0.1");
+    decodeEpsvReply("229 " + "|".repeat(8000), "10.0.0.1");
+    decodePasvReply("227 " + "1,".repeat(4000));
+    decodePasvReply("227 " + "1,2,3,4,5 ".repeat(800));
+    decodeLpsvReply("228 " + "4,4,".repeat(2000));
+  }
+  const ms = performance.now() - t0;
+  assert.ok(ms < 2000, `${ms.toFixed(0)} ms`);
 });
 
 test("LPRT / 228: RFC 1639 long addresses, v4 and v6, big-endian port", () => {
