@@ -101,7 +101,6 @@ export interface ControlStats {
   tlsBytes: [number, number];
 }
 
-type ActiveVerb = "PORT" | "EPRT" | "LPRT";
 type PassiveVerb = "PASV" | "EPSV" | "LPSV";
 
 const PASSIVE_REPLY: Readonly<Record<PassiveVerb, number>> = { PASV: 227, EPSV: 229, LPSV: 228 };
@@ -122,7 +121,8 @@ const EXCERPT_MAX = 120;
 /** Cut capture text short for an anomaly, and never show a password. */
 function excerptOf(side: Side, text: string): string {
   if (side === 0) {
-    const m = /^[ \t]*(pass|acct)[ \t]/i.exec(text);
+    // `PASS secret`, but also the malformed `PASS:secret` (an unknown verb whose text is the password).
+    const m = /^[ \t]*(pass|acct)(?![a-z])./i.exec(text);
     if (m) return `${asciiUpper(m[1]!)} <redacted>`;
   }
   return text.length > EXCERPT_MAX ? text.slice(0, EXCERPT_MAX - 1) + "…" : text;
