@@ -7,7 +7,7 @@
  * cli-table3 sees it. ANSI colour only with `opts.color`; otherwise the output has no ESC at all.
  */
 import Table from "cli-table3";
-import type { Finding, Report, SessionReport, Severity } from "./schema.js";
+import type { Finding, Report, Severity } from "./schema.js";
 import { cutToWidth, displayWidth, forTerminal } from "./escape.js";
 import {
   fmtBytes,
@@ -110,24 +110,54 @@ function cell(text: string, extra: Omit<Cell, "text"> = {}): Cell {
   return { text: forTerminal(text), ...extra };
 }
 
-/** A cli-table3 table fitted to the width; cell text must already be escaped. */
-function termTable(head: string[], allRows: Cell[][], opts: RenderOptions, mins?: number[], what = "rows"): string {
+interface Layout {
+  /** Soft minimum width per column: shrinking stops here before columns are hidden. */
+  mins: number[];
+  /** Columns to hide first when even the minimums do not fit (narrow terminals), by index. */
+  dropOrder: number[];
+  /** What a row is, for the "… N more" note. */
+  what: string;
+}
+
+/**
+ * A cli-table3 table fitted to the width; cell text must already be escaped. When the columns do
+ * not fit at their soft minimums, the least important ones are hidden (and the table says which)
+ * before anything is cut below its minimum.
+ */
+function termTable(head: string[], allRows: Cell[][], opts: RenderOptions, layout: Layout): string {
   const max = RENDER_LIMITS.tableMaxRows;
   const rows = allRows.length > max ? allRows.slice(0, max) : allRows;
-  const more = allRows.length > max ? `\n  … ${groupDigits(allRows.length - max)} more ${what} not shown (tableMaxRows = ${max}); --format json or html has all of them` : "";
+  const notes: string[] = [];
+  if (allRows.length > max) notes.push(`… ${groupDigits(allRows.length - max)} more ${layout.what} not shown (tableMaxRows = ${max}); --format json or html has all of them`);
   const width = Math.max(60, opts.width);
-  const natural = head.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]?.text ?? ""))));
-  const overhead = INDENT.length + LIGHT_CHARS.middle.length * (head.length - 1);
-  const w = fitColumns(natural, mins ?? head.map((h) => displayWidth(h)), width, overhead);
-  const aligns = rows[0]?.map((c) => c.align ?? "left") ?? head.map(() => "left" as const);
-  const cells = rows.map((r) => r.map((c, i) => paint(opts.color && c.color !== undefined, c.color ?? "", cutToWidth(c.text, w[i]!))));
+  const naturalAll = head.map((h, i) => Math.max(displayWidth(h), ...rows.map((r) => displayWidth(r[i]?.text ?? ""))));
+  const need = (cols: number[]) =>
+    cols.reduce((a, i) => a + Math.min(naturalAll[i]!, layout.mins[i] ?? 3), 0) + INDENT.length + LIGHT_CHARS.middle.length * (cols.length - 1);
+  let cols = head.map((_, i) => i);
+  const hidden: string[] = [];
+  for (const d of layout.dropOrder) {
+    if (need(cols) <= width) break;
+    cols = cols.filter((i) => i !== d);
+    hidden.push(head[d]!);
+  }
+  if (hidden.length) notes.push(`(hidden at ${width} columns: ${hidden.join(", ")})`);
+  const natural = cols.map((i) => naturalAll[i]!);
+  const overhead = INDENT.length + LIGHT_CHARS.middle.length * (cols.length - 1);
+  const w = fitColumns(natural, cols.map((i) => layout.mins[i] ?? 3), width, overhead);
+  const aligns = cols.map((i) => rows[0]?.[i]?.align ?? "left");
+  const cells = rows.map((r) =>
+    cols.map((ci, k) => {
+      const c = r[ci] ?? { text: "" };
+      return paint(opts.color && c.color !== undefined, c.color ?? "", cutToWidth(c.text, w[k]!));
+    }),
+  );
   const parts: string[] = [];
   for (let start = 0; start === 0 || start < cells.length; start += TABLE_CHUNK_ROWS) {
-    const t = lightTable(start === 0 ? head.map((h, i) => paint(opts.color, "1", cutToWidth(h, w[i]!))) : undefined, aligns, w);
+    const t = lightTable(start === 0 ? cols.map((ci, k) => paint(opts.color, "1", cutToWidth(head[ci]!, w[k]!))) : undefined, aligns, w);
     for (const r of cells.slice(start, start + TABLE_CHUNK_ROWS)) t.push(r);
     parts.push(t.toString());
   }
-  return indentLines(parts.join("\n")) + more;
+  return indentLines(parts.join("\n")) + notes.map((n) => `\n  ${cutToWidth(n, width - 2)}`).join("");
 }
 
 function heading(title: string, opts: RenderOptions): string {
@@ -219,11 +249,11 @@ function sessionsTable(r: Report, opts: RenderOptions, groups: ReturnType<typeof
   });
   if (rows.length === 0) return `${heading("Sessions", opts)}\n  no FTP control sessions found`;
   return `${heading("Sessions", opts)}\n${termTable(
-    ["id", "client", "server", "mode", "login", "TLS", "transfers", "findings", "recognised"],
+    ["id", "client", "server", "mode", "login", "TLS", "transfers", "findings", "found by"],
     rows,
     opts,
-    [3, 15, 15, 7, 10, 3, 6, 10, 7],
-    "sessions",
+    // id client server mode login TLS transfers findings found-by
+    { mins: [3, 15, 15, 7, 10, 3, 6, 10, 7], dropOrder: [8, 5, 6, 3], what: "sessions" },
   )}`;
 }
 
@@ -244,8 +274,8 @@ function transfersTable(r: Report, opts: RenderOptions): string {
     ["ch", "command", "mode", "data connection", "bytes", "time", "rate", "status"],
     rows,
     opts,
-    [5, 12, 7, 31, 7, 4, 9, 8],
-    "transfers",
+    // ch command mode data-connection bytes time rate status
+    { mins: [5, 12, 7, 31, 7, 4, 9, 8], dropOrder: [6, 5, 2, 4], what: "transfers" },
   )}`;
 }
 

@@ -407,3 +407,12 @@ test("table: long session and transfer tables stop at tableMaxRows with a note",
   assert.ok(out.includes("\n  s1000 "), "row 1000 is there");
   assert.ok(!out.includes("\n  s1001 "), "row 1001 is not");
 });
+
+test("table: on a narrow terminal, low-priority columns are hidden (and named) before endpoints are cut", () => {
+  const out = render("table", failedReport(), opts({ width: 60 }));
+  assert.match(out, /\(hidden at 60 columns: found by, TLS, transfers, mode\)/);
+  assert.match(out, /s1 {2}10\.99\.0\.3:40010 {2}10\.99\.0\.1:21 /, "endpoints whole");
+  const wide = render("table", failedReport(), opts({ width: 100 }));
+  assert.ok(!wide.includes("hidden at"), "nothing hidden at 100 columns");
+  assert.match(wide, /bob \(success ×2\)\s+no\s+0\/1 ok\s+medium \(2\)\s+port-21/);
+});
