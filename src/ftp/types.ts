@@ -116,8 +116,9 @@ export interface ControlListener {
    */
   onTlsStart(at: FrameMark, mechanism: string): void;
   /**
-   * Cleartext FTP lines seen again after TLS (after CCC, RFC 4217 §5 "Clearing the Control Port", both sides' close_notify): `at`
-   * is the frame of the first cleartext byte, from whichever side resumed first.
+   * Cleartext FTP lines seen again after TLS (after CCC and both sides' close_notify, RFC 4217 §5
+   * "Clearing the Control Port"): `at` is the frame of the first cleartext byte, from whichever side
+   * resumed first.
    */
   onTlsEnd?(at: FrameMark): void;
 }
