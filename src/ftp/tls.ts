@@ -6,7 +6,8 @@
  * application_data, heartbeat), version 0x03 0x00-0x04, 16-bit length — and that many bytes. At a
  * record boundary the next byte is either another record's type byte or, once both sides have sent
  * close_notify after `CCC` (RFC 4217 §5 "Clearing the Control Port"), the first byte of a cleartext
- * FTP line: a letter (a client verb) or a digit (a server reply code). No record starts with either, so one byte decides.
+ * FTP line: a letter (a client verb) or a digit (a server reply code). No record starts with
+ * either, so one byte decides.
  * nDPI's ftp-start-tls.pcap is this case: AUTH TLS, 234, a TLS 1.2 session, an encrypted alert from
  * each side, then `PASV` / `227 Entering Passive Mode (10,220,50,76,64,155).` in the clear.
  *
