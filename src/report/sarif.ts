@@ -45,7 +45,8 @@ export function sarifText(s: string, max = 4000): string {
  * (encodeURIComponent), absolute paths as file:// URIs.
  */
 export function captureUri(path: string): { uri: string; uriBaseId?: string } {
-  const p = path.replace(/\\/g, "/");
+  // encodeURIComponent throws on a lone surrogate: make the string well-formed first.
+  const p = path.replace(/\p{Cs}/gu, "\ufffd").replace(/\\/g, "/");
   const drive = /^[A-Za-z]:\//.test(p);
   const segs = p.split("/").map((seg, i) => (drive && i === 0 ? seg : encodeURIComponent(seg)));
   if (p.startsWith("/")) return { uri: "file://" + segs.join("/") };

@@ -333,6 +333,7 @@ test("sarif: capture paths become URI references (relative stays relative)", () 
   assert.deepEqual(captureUri("/var/tmp/x#1.pcap"), { uri: "file:///var/tmp/x%231.pcap" });
   assert.deepEqual(captureUri("C:\\caps\\a.pcap"), { uri: "file:///C:/caps/a.pcap" });
   assert.deepEqual(captureUri("-"), { uri: "stdin" });
+  assert.deepEqual(captureUri("bad\ud800.pcap"), { uri: "bad%EF%BF%BD.pcap", uriBaseId: "%SRCROOT%" }, "a lone surrogate does not throw");
 });
 
 test("junit: well-formed XML, a case per session and transfer, failures only at or above failOn", () => {
@@ -415,4 +416,54 @@ test("table: on a narrow terminal, low-priority columns are hidden (and named) b
   const wide = render("table", failedReport(), opts({ width: 100 }));
   assert.ok(!wide.includes("hidden at"), "nothing hidden at 100 columns");
   assert.match(wide, /bob \(success ×2\)\s+no\s+0\/1 ok\s+medium \(2\)\s+port-21/);
+});
+
+test("random hostile text in every capture-controlled field: no format throws or leaks a raw control", () => {
+  // Seeded xorshift so a failure reproduces.
+  let seed = 0x2545f491;
+  const rnd = (n: number) => {
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return (seed >>> 0) % n;
+  };
+  const alphabet = ["\x00", "\x07", "\x1b", "\x1b[", "\x9b", "\x7f", "\r", "\n", "\t", "\u202e", "\u2066", "\u2028", "\ufeff", "\ud800", "\udfff", "\ufffe",
+    "<", ">", "&", "\"", "'", "`", "]]>", "-->>", "%%{", "#", ";", ":", "|", "[", "](", "\\", "*", "_", "$$", "a", "Z", "9", " ", "é", "文", "😀", "\u{e0041}"];
+  const text = () => {
+    let s = "";
+    const n = rnd(40);
+    for (let i = 0; i < n; i++) s += alphabet[rnd(alphabet.length)];
+    return s;
+  };
+  for (let iter = 0; iter < 40; iter++) {
+    const r = hostileReport();
+    r.captures[0]!.file = text();
+    for (const s of r.sessions) {
+      s.banner = text();
+      s.login.user = text();
+      s.login.password = text();
+      for (const e of s.timeline) e.summary = text();
+      for (const d of s.dataChannels) {
+        if (d.announcement) d.announcement.raw = text();
+        if (d.transfer) {
+          d.transfer.argument = text();
+          d.transfer.verdict = text();
+          for (const rp of d.transfer.replies) rp.text = text();
+        }
+      }
+    }
+    for (const f of r.findings) Object.assign(f, { code: text(), title: text(), message: text(), remedy: text() });
+    r.warnings.push({ code: text(), message: text() });
+    ReportSchema.parse(r);
+    for (const f of FORMATS) {
+      const out = render(f, r, opts({ failOn: "info", width: 60 + rnd(100) }));
+      const m = RAW_DANGER.exec(out);
+      assert.equal(m, null, `iteration ${iter} ${f}: raw U+${m?.[0].codePointAt(0)?.toString(16)}`);
+      assert.ok(!/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(out), `iteration ${iter} ${f}: lone surrogate`);
+      if (f === "junit") parseXml(out);
+      if (f === "json" || f === "sarif") JSON.parse(out);
+      if (f === "ndjson") out.trimEnd().split("\n").forEach((l) => NdjsonRecordSchema.parse(JSON.parse(l)));
+      if (f === "table") for (const line of out.split("\n")) assert.ok(!line.includes("\x1b"));
+    }
+  }
 });
