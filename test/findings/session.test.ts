@@ -116,7 +116,7 @@ test("zeek bruteforce: 30 sessions of USER bro / 530 from 192.168.56.1 within 37
   assert.ok(!codes(slow).includes("login.bruteforce"));
 });
 
-test("control.malformed groups anomalies per kind with count, frames and excerpt; bare EOL and IAC are tolerated", () => {
+test("control.malformed groups anomalies per kind with count, frames and excerpt; bare EOL, IAC and well-formed extension verbs (PRET) are tolerated", () => {
   const a = (kind: ControlAnomaly["kind"], frame: number, excerpt: string, side: "client" | "server" = "server"): ControlAnomaly => ({
     kind,
     at: { file: 0, frame, sec: 0, nsec: 0 },
@@ -125,7 +125,7 @@ test("control.malformed groups anomalies per kind with count, frames and excerpt
     detail: "",
   });
   const anomalies = new Map([
-    ["s1", [a("invalid-reply", 15, "99 PASV invalid"), a("bare-eol", 4, "220 hi"), a("telnet-iac", 5, ""), a("unknown-command", 9, "TYPEEEEEEEE", "client"), a("unknown-command", 11, "SYSTTTTTT", "client")]],
+    ["s1", [a("invalid-reply", 15, "99 PASV invalid"), a("bare-eol", 4, "220 hi"), a("telnet-iac", 5, ""), a("unknown-command", 9, "TYPEEEEEEEE", "client"), a("unknown-command", 11, "SYSTTTTTT", "client"), a("unknown-command", 12, "PRET LIST pub", "client")]],
   ]);
   const s = session({ channels: [channel("d1", announcement({ ip: null, port: null, requestFrame: 30, raw: "PORT 114,115", error: "PORT needs 6 numbers, got 2", reply: reply(501, 31, "Illegal PORT command.") }), null, null)] });
   const { findings } = run([s], { anomalies });

@@ -55,6 +55,18 @@ const MALFORMED: Partial<Record<ControlAnomalyKind, readonly [string, string]>> 
   ],
 };
 
+/**
+ * An unknown verb that is shaped like an FTP command (RFC 959 §5.3.1: 3 or 4 alphabetic characters)
+ * is an extension the table does not know, not malformed traffic: lftp sends `PRET LIST pub`
+ * (DrFTPD's pre-transfer hint) to Pure-FTPd in the fixture captures. Verbs of other protocols spoken
+ * on the FTP port (HTTP, SMTP) still count.
+ */
+const OTHER_PROTOCOL_VERBS = new Set(["GET", "POST", "HEAD", "PUT", "CONNECT", "OPTIONS", "TRACE", "EHLO", "HELO", "MAIL", "RCPT", "DATA", "SSH-"]);
+function isExtensionVerb(excerpt: string): boolean {
+  const verb = /^\S*/.exec(excerpt.trimStart())![0];
+  return /^[A-Za-z]{3,4}$/.test(verb) && !OTHER_PROTOCOL_VERBS.has(verb.toUpperCase());
+}
+
 export const detectControlMalformed: SessionDetector = (s, env) => {
   const anomalies = [...(env.ctx.anomalies.get(s.id) ?? [])];
   // Undecodable announcements are malformed too, even when the anomaly list was not passed.
@@ -69,6 +81,7 @@ export const detectControlMalformed: SessionDetector = (s, env) => {
   const byKind = new Map<ControlAnomalyKind, ControlAnomaly[]>();
   for (const a of anomalies) {
     if (!MALFORMED[a.kind]) continue;
+    if (a.kind === "unknown-command" && isExtensionVerb(a.excerpt)) continue;
     const list = byKind.get(a.kind);
     if (list) list.push(a);
     else byKind.set(a.kind, [a]);
