@@ -229,6 +229,16 @@ function endpointHash(b: Uint8Array, off: number, alen: number, port: number, se
   return fmix32(h);
 }
 
+/**
+ * A copy of b[start, end) as a plain Uint8Array. Not `b.slice()`: when `b` is a Node Buffer (the
+ * reader's 4 MiB chunk) Buffer#slice returns a view that the next read overwrites.
+ */
+function copyBytes(b: Uint8Array, start: number, end: number): Uint8Array {
+  const out = new Uint8Array(end - start);
+  out.set(b.subarray(start, end));
+  return out;
+}
+
 function bytesEqual(b: Uint8Array, off: number, a: Uint8Array, alen: number): boolean {
   for (let i = 0; i < alen; i++) if (b[off + i] !== a[i]) return false;
   return true;
@@ -407,8 +417,8 @@ export class Assembler {
       this.close(victim, "evicted", victim.lastSeen, markOf(victim.lastSeen));
     }
     const b = seg.bytes;
-    const src = b.slice(seg.srcAddrOff, seg.srcAddrOff + alen);
-    const dst = b.slice(seg.dstAddrOff, seg.dstAddrOff + alen);
+    const src = copyBytes(b, seg.srcAddrOff, seg.srcAddrOff + alen);
+    const dst = copyBytes(b, seg.dstAddrOff, seg.dstAddrOff + alen);
     const addr0 = clientIsSrc ? src : dst;
     const addr1 = clientIsSrc ? dst : src;
     const port0 = clientIsSrc ? seg.srcPort : seg.dstPort;
@@ -919,7 +929,7 @@ export class Assembler {
 
   private addPiece(d: Dir, index: number, start: number, buf: Uint8Array | null, off: number, len: number, missing: boolean): void {
     const keep = !missing && buf !== null && d.flow.handler !== null;
-    const piece: Piece = { start, len, data: keep ? buf.slice(off, off + len) : null, missing };
+    const piece: Piece = { start, len, data: keep ? copyBytes(buf, off, off + len) : null, missing };
     if (index === d.pieces.length) d.pieces.push(piece);
     else d.pieces.splice(index, 0, piece);
     const cost = PIECE_OVERHEAD_BYTES + (keep ? len : 0);
@@ -962,7 +972,7 @@ export class Assembler {
         const cut = c.len - keep;
         this.stats.bytesBeyondFin += cut;
         if (c.data !== null) {
-          c.data = c.data.slice(0, keep);
+          c.data = copyBytes(c.data, 0, keep);
           d.cost -= cut;
           this.stats.bufferedBytes -= cut;
         }

@@ -15,8 +15,9 @@
  * Flags: S SYN, A ACK, F FIN, R RST, P PSH. `>` is from the first endpoint given to Script, `<` from
  * the second — which is not necessarily the connection's client (that is what orientation tests check).
  *
- * Segments are fed through one reused flyweight whose buffer is scribbled over after every call, as the
- * decoder's are, so a test fails if the assembler keeps a reference to packet bytes it did not copy.
+ * Segments are fed through one reused flyweight whose buffer (a Node Buffer, as the reader's chunks are)
+ * is scribbled over after every call, as the decoder's are, so a test fails if the assembler keeps a
+ * reference to packet bytes it did not copy.
  */
 import type { TcpSegment } from "../../src/decode/types.js";
 import { DEFAULT_LIMITS, type Limits } from "../../src/common/limits.js";
@@ -145,9 +146,10 @@ export class Script {
 /** Feeds segments through one reused flyweight, scribbling over its bytes after each call. */
 export function feed(asm: { onSegment(s: TcpSegment): void }, segs: TcpSegment[]): void {
   const fly: TcpSegment = { ...segs[0]!, bytes: new Uint8Array(0) };
-  let buf = new Uint8Array(2048);
+  // A Node Buffer, like the reader's chunks: its slice() is a view, not a copy.
+  let buf: Uint8Array = Buffer.alloc(2048);
   for (const s of segs) {
-    if (s.bytes.length + 16 > buf.length) buf = new Uint8Array(s.bytes.length + 16);
+    if (s.bytes.length + 16 > buf.length) buf = Buffer.alloc(s.bytes.length + 16);
     // Shift everything by 16 bytes so offsets differ from the script's (catches offset-0 assumptions).
     buf.set(s.bytes, 16);
     Object.assign(fly, s);
