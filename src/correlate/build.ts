@@ -165,7 +165,10 @@ function buildTransfer(ch: ChannelState, conn: ConnectionReport | null): Transfe
   const missing = conn ? (x.direction === "upload" ? conn.missingBytes.toServer : conn.missingBytes.toClient) : 0;
   const first = c && senderSide !== null ? c.firstPayload[senderSide] : null;
   const lastP = c && senderSide !== null ? c.lastPayload[senderSide] : null;
-  const duration = first && lastP ? Math.max(0, secondsBetween(first, lastP)) : null;
+  // The transfer's time runs from the data connection's SYN (or its first frame, mid-stream) to the
+  // last data byte: what the user waits for, and what Zeek's conn.log duration shows for ftp-data.
+  const begin = c ? c.syn ?? c.firstSeen : null;
+  const duration = begin && lastP ? Math.max(0, secondsBetween(begin, lastP)) : null;
   return {
     command: x.command,
     argument: x.cmd.arg,

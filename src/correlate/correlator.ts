@@ -14,7 +14,7 @@ import type { Limits } from "../common/limits.js";
 import type { WarningLog } from "../common/problems.js";
 import type { IcmpTcpError } from "../decode/types.js";
 import { ControlChannel } from "../ftp/control.js";
-import { decodeEprt, decodeLprt, decodePort } from "../ftp/announce.js";
+import { decodeEprt, decodeEpsvReply, decodeLprt, decodeLpsvReply, decodePasvReply, decodePort } from "../ftp/announce.js";
 import { looksLikeFtpBanner } from "../ftp/detect.js";
 import type {
   AnnouncedAddress,
@@ -38,6 +38,8 @@ import {
   type TransferDirection,
   type TransferType,
 } from "./state.js";
+
+const PASSIVE_VERBS: ReadonlySet<string> = new Set(["PASV", "EPSV", "LPSV"]);
 
 /** How long before its request a connection may appear and still be linked (capture-point reordering). */
 const EARLY_SLACK_SECONDS = 2;
@@ -309,6 +311,7 @@ export class Correlator {
     s.replies++;
     const cmd = r.command;
     const line = `${r.code} ${r.text}`;
+    if ((r.code === 227 || r.code === 228 || r.code === 229) && !(cmd && PASSIVE_VERBS.has(cmd.verb)) && this.orphanPassive(s, r)) return;
     if (!cmd) {
       if (s.banner === null && r.code === 220) {
         s.banner = r.lines.length > 1 ? r.lines.join("\n") : r.text;
@@ -358,6 +361,27 @@ export class Correlator {
   private onAnomaly(s: SessionState, a: ControlAnomaly): void {
     if (s.anomalies.length < 1000) s.anomalies.push(a);
     else s.droppedAnomalies++;
+  }
+
+  /**
+   * A 227/228/229 that answers no passive request: the PASV/EPSV/LPSV was lost in a capture gap (or
+   * the capture began after it). Zeek's cwd-navigation.pcap frame 831: "227 Entering Passive Mode
+   * (205,167,25,101,249,214)." arrives after 6 client bytes ("PASV\r\n") went missing, and tshark
+   * decodes it all the same. The announcement is taken from the reply alone; its request frame is the
+   * reply's own frame, and the raw text says the request was not seen.
+   */
+  private orphanPassive(s: SessionState, r: FtpReply): boolean {
+    const verb: AnnouncementVerb = r.code === 227 ? "PASV" : r.code === 228 ? "LPSV" : "EPSV";
+    const server = s.ftpClientSide === 0 ? s.conn.server : s.conn.client;
+    const addr = verb === "PASV" ? decodePasvReply(r.text) : verb === "LPSV" ? decodeLpsvReply(r.text) : decodeEpsvReply(r.text, server.ip);
+    if (!addr.ok) return false;
+    const request: FtpCommand = { index: -1, verb, arg: "", raw: `${verb} (request not in the capture)`, at: r.at, known: true };
+    const raw = `${r.code} ${r.text}`;
+    const ch = this.newChannel(s, verb, request, addr, raw, r.at);
+    if (!ch) return true;
+    ch.announcement = { verb, mode: "passive", request, reply: r, at: r.at, raw, address: addr, accepted: true };
+    this.entry(s, r.at, "announcement", ch.id, "server", `${raw}  → expect the client to connect to ${fmtEp(addr.ip, addr.port)} (the ${verb} request is not in the capture)`);
+    return true;
   }
 
   /** PORT/EPRT/LPRT: the client names its own endpoint; expect the server to connect there. */
