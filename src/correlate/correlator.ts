@@ -148,6 +148,9 @@ export class Correlator {
       droppedAnnouncements: 0,
       commands: 0,
       replies: 0,
+      commandLog: [],
+      droppedCommands: 0,
+      awaiting: new Map(),
       sizes: new Map(),
       anomalies: [],
       droppedAnomalies: 0,
@@ -270,6 +273,11 @@ export class Correlator {
 
   private onCommand(s: SessionState, cmd: FtpCommand): void {
     s.commands++;
+    if (s.commandLog.length < this.opts.limits.maxTimelineEvents) {
+      const rec = { cmd, replies: [], final: null };
+      s.commandLog.push(rec);
+      s.awaiting.set(cmd, rec);
+    } else s.droppedCommands++;
     const v = cmd.verb;
     const xfer = TRANSFER_VERBS[v];
     if (v === "PORT" || v === "EPRT" || v === "LPRT") {
@@ -311,6 +319,16 @@ export class Correlator {
     s.replies++;
     const cmd = r.command;
     const line = `${r.code} ${r.text}`;
+    if (cmd) {
+      const rec = s.awaiting.get(cmd);
+      if (rec) {
+        rec.replies.push(r);
+        if (!r.preliminary) {
+          rec.final = r;
+          s.awaiting.delete(cmd);
+        }
+      }
+    }
     if ((r.code === 227 || r.code === 228 || r.code === 229) && !(cmd && PASSIVE_VERBS.has(cmd.verb)) && this.orphanPassive(s, r)) return;
     if (!cmd) {
       if (s.banner === null && r.code === 220) {

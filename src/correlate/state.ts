@@ -77,6 +77,12 @@ export interface ChannelState {
   icmp: IcmpTcpError | null;
 }
 
+export interface CommandRecord {
+  cmd: FtpCommand;
+  replies: FtpReply[];
+  final: FtpReply | null;
+}
+
 export interface SessionState {
   id: string;
   conn: TcpConnection;
@@ -102,6 +108,11 @@ export interface SessionState {
   droppedAnnouncements: number;
   commands: number;
   replies: number;
+  /** Commands in order with their replies, bounded by Limits.maxTimelineEvents. */
+  commandLog: CommandRecord[];
+  droppedCommands: number;
+  /** Commands still waiting for their final reply. */
+  awaiting: Map<FtpCommand, CommandRecord>;
   /** Last SIZE reply per path, for transfer.announcedSize. */
   sizes: Map<string, number>;
   anomalies: ControlAnomaly[];

@@ -193,6 +193,23 @@ export const DataChannelSchema = z.object({
   transfer: TransferSchema.nullable(),
 });
 
+/** One client command, matched to the reply that completed it (pipelining included). */
+export const CommandSchema = z.object({
+  file: nonneg(),
+  frame: frameNo(),
+  time: z.string(),
+  verb: z.string(),
+  /** The argument as sent; "<redacted>" for PASS unless --show-credentials. */
+  argument: z.string(),
+  /** Preliminary (1xx) replies, then the final one. */
+  replies: z.array(z.object({ code: int(), file: nonneg(), frame: frameNo() })),
+  /** The final reply's code and frame; null when none was seen. */
+  replyCode: int().nullable(),
+  replyFrame: frameNo().nullable(),
+  /** Command frame to final reply frame, at the capture point. */
+  responseMs: z.number().nullable(),
+});
+
 export const SessionModeSchema = z.enum(["active", "passive", "extended-active", "extended-passive", "mixed", "none"]);
 
 export const SessionSchema = z.object({
@@ -230,7 +247,10 @@ export const SessionSchema = z.object({
     transfers: nonneg(),
     droppedAnnouncements: nonneg(),
     droppedTimelineEvents: nonneg(),
+    droppedCommands: nonneg(),
   }),
+  /** Every command in order with its replies (bounded by the maxTimelineEvents limit). */
+  commands: z.array(CommandSchema),
   timeline: z.array(TimelineEventSchema),
   dataChannels: z.array(DataChannelSchema),
 });
@@ -308,6 +328,7 @@ export type TransferStatus = z.infer<typeof TransferStatusSchema>;
 export type TransferReport = z.infer<typeof TransferSchema>;
 export type DataChannelReport = z.infer<typeof DataChannelSchema>;
 export type SessionMode = z.infer<typeof SessionModeSchema>;
+export type CommandReport = z.infer<typeof CommandSchema>;
 export type SessionReport = z.infer<typeof SessionSchema>;
 export type Finding = z.infer<typeof FindingSchema>;
 export type Summary = z.infer<typeof SummarySchema>;

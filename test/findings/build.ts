@@ -215,7 +215,7 @@ export function session(o: SessionOpts = {}): SessionReport {
   const modes: Record<string, number> = {};
   for (const ch of channels) if (ch.announcement) modes[ch.mode] = (modes[ch.mode] ?? 0) + 1;
   const names = Object.keys(modes);
-  const raw = {
+  const raw: Record<string, unknown> = {
     id: o.id ?? "s1",
     file: 0,
     client,
@@ -249,9 +249,18 @@ export function session(o: SessionOpts = {}): SessionReport {
       transfers: channels.filter((c) => c.transfer).length,
       droppedAnnouncements: o.droppedAnnouncements ?? 0,
       droppedTimelineEvents: o.droppedTimelineEvents ?? 0,
+      droppedCommands: 0,
     },
+    commands: [],
     timeline: o.timeline ?? [],
     dataChannels: channels,
   };
+  // Fields added to the schema later (the lead's command list) get their empty values, so these
+  // builders keep validating whichever version of the schema is in the tree.
+  const shape = SessionSchema.shape as Record<string, unknown>;
+  if ("commands" in shape) raw.commands = [];
+  const counts = raw.counts as Record<string, number>;
+  const countShape = (SessionSchema.shape.counts as unknown as { shape: Record<string, unknown> }).shape;
+  for (const k of Object.keys(countShape)) counts[k] ??= 0;
   return SessionSchema.parse(raw);
 }

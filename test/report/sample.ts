@@ -173,7 +173,9 @@ function sessionBase(p: {
       transfers: p.dataChannels.filter((d) => d.transfer).length,
       droppedAnnouncements: 0,
       droppedTimelineEvents: 0,
+      droppedCommands: 0,
     },
+    commands: [],
     timeline: p.timeline,
     dataChannels: p.dataChannels,
   };
