@@ -702,6 +702,12 @@ export class Assembler {
     }
     const buf = seg.bytes;
     const off = seg.payloadOff;
+    if (off + len > buf.length) {
+      // A decoder bug or a hand-made segment claiming bytes the buffer does not have: treat them as not captured.
+      const have = off < buf.length ? buf.length - off : 0;
+      miss += len - have;
+      len = have;
+    }
     const rel = seqDiff(dataSeq, d.next);
     this.conflict = false;
 

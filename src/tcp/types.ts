@@ -112,7 +112,7 @@ export interface AssemblerStats {
   lateSegments: number;
   /** Payload bytes placed after a direction's FIN (impossible in a real stream), ignored. */
   bytesBeyondFin: number;
-  /** Out-of-order bytes held now (plus a fixed overhead per held piece), and the most ever held at once. */
+  /** Out-of-order bytes held now (plus a fixed overhead per held piece), and the most ever held at once (which can exceed a limit by the one segment being placed before the limit is enforced). */
   bufferedBytes: number;
   bufferedPeak: number;
   /** Times a buffer limit forced the oldest hole to be declared a gap. */
