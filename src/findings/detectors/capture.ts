@@ -103,19 +103,23 @@ export const detectCaptureGap: CaptureDetector = (sessions, env) => {
 
 const SESSION_LIMIT_CODES = new Set(["limit.maxAnnouncementsPerSession", "limit.maxTimelineEvents"]);
 
-export const detectSessionLimits: SessionDetector = (s) => {
+export const detectSessionLimits: SessionDetector = (s, env) => {
   const parts: string[] = [];
-  if (s.counts.droppedAnnouncements > 0)
-    parts.push(`${plural(s.counts.droppedAnnouncements, "announcement")} over the maxAnnouncementsPerSession limit were counted but not analysed (no data channel, no address checks)`);
-  if (s.counts.droppedTimelineEvents > 0)
-    parts.push(`${plural(s.counts.droppedTimelineEvents, "timeline event")} over the maxTimelineEvents limit were dropped (frames for later evidence are missing)`);
+  const were = (n: number) => (n === 1 ? "was" : "were");
+  const dropped = s.counts.droppedAnnouncements;
+  if (dropped > 0)
+    parts.push(`${plural(dropped, "announcement")} over the maxAnnouncementsPerSession limit ${were(dropped)} counted but not analysed (no data channel, no address checks)`);
+  const events = s.counts.droppedTimelineEvents;
+  if (events > 0) parts.push(`${plural(events, "timeline event")} over the maxTimelineEvents limit ${were(events)} dropped (frames for later evidence are missing)`);
   if (parts.length === 0) return [];
+  // The correlator's warning names the session and the first announcement it dropped.
+  const w = (env.ctx.warnings ?? []).find((x) => SESSION_LIMIT_CODES.has(x.code) && x.frame !== undefined && x.message.startsWith(`session ${s.id}:`));
   return [
     {
       code: "limit.reached",
       session: s.id,
       dataChannel: null,
-      evidence: [],
+      evidence: w ? [{ file: w.file ?? s.file, frame: w.frame! }] : [],
       message: `Session ${s.id}: ${parts.join("; ")}.`,
     },
   ];

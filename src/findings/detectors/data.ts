@@ -2,7 +2,7 @@
  * Data connections: never attempted, unanswered, refused, not captured, unannounced, and active-mode
  * connections from a port other than 20.
  */
-import type { ConnectionReport, DataChannelReport, SessionReport } from "../../report/schema.js";
+import type { ConnectionReport, DataChannelReport, SessionReport, TransferReport } from "../../report/schema.js";
 import { whereDataWent } from "../address.js";
 import {
   announcedEndpoint,
@@ -199,7 +199,12 @@ export const detectRejected: SessionDetector = (s) => {
 
 /** The server reported success but the data connection is not in the capture (one finding per session). */
 export const detectNotCaptured: SessionDetector = (s) => {
-  const chs = s.dataChannels.filter((ch) => ch.transfer && !ch.connection && serverSawData(ch.transfer) && whereDataWent(s, ch).where === "nowhere");
+  // A transfer with no announcement (dropped by a limit, encrypted, before the capture) may well be
+  // carried by one of the session's unannounced connections: data.unannounced says which.
+  const hasUnannounced = s.dataChannels.some((ch) => !ch.announcement && ch.connection);
+  const chs = s.dataChannels.filter(
+    (ch) => ch.transfer && !ch.connection && serverSawData(ch.transfer) && whereDataWent(s, ch).where === "nowhere" && !(hasUnannounced && !ch.announcement),
+  );
   if (chs.length === 0) return [];
   const evidence: FrameRef[] = [];
   for (const ch of chs) {
@@ -240,8 +245,11 @@ export const detectUnannounced: SessionDetector = (s) => {
     if (ch.announcement || !c || explained.has(ch.id)) continue;
     const who = c.initiator === "server" ? "the FTP server" : "the FTP client";
     const reasons: string[] = [];
+    const carried = bareTransferFor(s, c);
+    if (carried) reasons.push(`it fits ${transferLabel(carried)} (frame ${carried.requestFrame}), a transfer command that no analysed announcement set up`);
     if (s.midStream) reasons.push("the capture started in the middle of the session, so its announcement may predate the capture");
-    if (s.counts.droppedAnnouncements > 0) reasons.push(`${plural(s.counts.droppedAnnouncements, "announcement")} of this session were over the limit and not analysed`);
+    if (s.counts.droppedAnnouncements > 0)
+      reasons.push(`${plural(s.counts.droppedAnnouncements, "announcement")} of this session ${s.counts.droppedAnnouncements === 1 ? "was" : "were"} over the maxAnnouncementsPerSession limit and not analysed`);
     out.push({
       code: "data.unannounced",
       session: s.id,
@@ -250,11 +258,24 @@ export const detectUnannounced: SessionDetector = (s) => {
       message:
         `${who[0]!.toUpperCase() + who.slice(1)} ${fmtEndpoint(opener(c).ip, opener(c).port)} opened a connection to ${fmtEndpoint(target(c).ip, target(c).port)} ` +
         `(frames ${c.synFrame ?? c.firstFrame}-${c.lastFrame}, ${fmtBytes(c.bytes.toClient + c.bytes.toServer)}) during the session, and no PORT/PASV/EPRT/EPSV reply names it.` +
-        (reasons.length ? ` Possible benign cause: ${reasons.join("; ")}.` : " Nothing in the session explains it: check what it carries."),
+        (reasons.length ? ` Likely explanation: ${reasons.join("; ")}.` : " Nothing in the session explains it: check what it carries."),
     });
   }
   return out;
 };
+
+/** The last transfer command without announcement or connection sent before this connection opened. */
+function bareTransferFor(s: SessionReport, c: ConnectionReport): TransferReport | null {
+  const at = c.synFrame ?? c.firstFrame;
+  let best: TransferReport | null = null;
+  for (const ch of s.dataChannels) {
+    const t = ch.transfer;
+    if (!t || ch.announcement || ch.connection || t.file !== c.file) continue;
+    // Passive clients connect just before the command; allow a few frames of slack.
+    if (t.requestFrame <= at + 5 && (!best || t.requestFrame > best.requestFrame)) best = t;
+  }
+  return best;
+}
 
 /** Active-mode data connections whose source port is not 20 (one finding per session). */
 export const detectSourcePort: SessionDetector = (s) => {
