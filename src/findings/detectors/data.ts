@@ -264,17 +264,36 @@ export const detectUnannounced: SessionDetector = (s) => {
   return out;
 };
 
+/** Transfers with neither announcement nor connection, by file, in request order (once per session). */
+const bareIndex = new WeakMap<SessionReport, Map<number, TransferReport[]>>();
+
 /** The last transfer command without announcement or connection sent before this connection opened. */
 function bareTransferFor(s: SessionReport, c: ConnectionReport): TransferReport | null {
-  const at = c.synFrame ?? c.firstFrame;
-  let best: TransferReport | null = null;
-  for (const ch of s.dataChannels) {
-    const t = ch.transfer;
-    if (!t || ch.announcement || ch.connection || t.file !== c.file) continue;
-    // Passive clients connect just before the command; allow a few frames of slack.
-    if (t.requestFrame <= at + 5 && (!best || t.requestFrame > best.requestFrame)) best = t;
+  let idx = bareIndex.get(s);
+  if (!idx) {
+    idx = new Map();
+    for (const ch of s.dataChannels) {
+      const t = ch.transfer;
+      if (!t || ch.announcement || ch.connection) continue;
+      const list = idx.get(t.file);
+      if (list) list.push(t);
+      else idx.set(t.file, [t]);
+    }
+    for (const list of idx.values()) list.sort((x, y) => x.requestFrame - y.requestFrame);
+    bareIndex.set(s, idx);
   }
-  return best;
+  const list = idx.get(c.file);
+  if (!list) return null;
+  // Passive clients connect just before the command; allow a few frames of slack.
+  const limit = (c.synFrame ?? c.firstFrame) + 5;
+  let lo = 0;
+  let hi = list.length; // first index with requestFrame > limit
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (list[mid]!.requestFrame <= limit) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo > 0 ? list[lo - 1]! : null;
 }
 
 /** Active-mode data connections whose source port is not 20 (one finding per session). */
