@@ -367,7 +367,8 @@ export class Correlator {
         t.replies.push(r);
         if (!r.preliminary) t.final = t.final ?? r;
         const size = /\((\d+) bytes?\)/i.exec(r.text);
-        if (size && t.announcedSize === null && (r.code === 150 || r.code === 125)) t.announcedSize = Number(size[1]);
+        // "(18446744073709551617 bytes)" from a hostile server is no size: only exact integers are kept.
+        if (size && t.announcedSize === null && (r.code === 150 || r.code === 125) && Number.isSafeInteger(Number(size[1]))) t.announcedSize = Number(size[1]);
         this.entry(s, r.at, "transfer.reply", ch.id, "server", line);
         return;
       }

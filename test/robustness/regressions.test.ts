@@ -1,0 +1,41 @@
+/**
+ * Regression tests for bugs the fuzzer (scripts/fuzz.ts) found, one per bug, named after it. Each
+ * builds the smallest capture that showed the bug and checks the report validates and says the right
+ * thing.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { analyzeFiles } from "../../src/analyze.js";
+import { ReportSchema } from "../../src/report/schema.js";
+import { Capture, Flow, tempDir } from "./helpers.js";
+
+const C = "192.0.2.10";
+const S = "198.51.100.20";
+
+async function analyzeBytes(bytes: Uint8Array, name = "x.pcap") {
+  const t = tempDir();
+  try {
+    const report = await analyzeFiles([t.file(name, bytes)]);
+    const v = ReportSchema.safeParse(report);
+    assert.ok(v.success, v.success ? "" : JSON.stringify(v.error.issues.slice(0, 3)));
+    return report;
+  } finally {
+    t.done();
+  }
+}
+
+test("150 reply announcing more bytes than 2^53 (fuzz seed 1 #77): announcedSize stays null, report validates", async () => {
+  const cap = new Capture();
+  const ctl = new Flow(cap, C, S, 40000, 21).handshake();
+  ctl.s("220 ready\r\n").c("USER a\r\n").s("331 pw\r\n").c("PASS b\r\n").s("230 ok\r\n");
+  ctl.c("PASV\r\n").s("227 Entering Passive Mode (198,51,100,20,195,80)\r\n");
+  const data = new Flow(cap, C, S, 40001, 50000).handshake();
+  ctl.c("RETR x\r\n").s("150 Opening BINARY mode data connection for x (18446744073709551617 bytes)\r\n");
+  data.s("hello").close();
+  ctl.s("226 Transfer complete\r\n").close();
+  const r = await analyzeBytes(cap.bytes());
+  const t = r.sessions[0]?.dataChannels[0]?.transfer;
+  assert.ok(t, "the RETR is a transfer on the passive channel");
+  assert.equal(t.announcedSize, null);
+  assert.equal(t.bytes, 5);
+});
