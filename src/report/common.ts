@@ -205,20 +205,30 @@ export function redactSummary(ev: TimelineEvent): string {
   return `${m[1]}${m[2]}${REDACTED}`;
 }
 
+/** PASS carries the password (RFC 959 §4.1.1); ACCT often carries a second secret. */
+function isSecretCommand(c: SessionReport["commands"][number]): boolean {
+  const v = c.verb.toUpperCase();
+  return (v === "PASS" || v === "ACCT") && c.argument !== REDACTED && c.argument !== "";
+}
+
 export function redactSession(s: SessionReport): SessionReport {
   const needsPw = s.login.password !== null && s.login.password !== REDACTED;
   const needsTl = s.timeline.some((ev) => redactSummary(ev) !== ev.summary);
-  if (!needsPw && !needsTl) return s;
+  // Older reports (and hand-built ones) may lack commands[]: treat it as empty.
+  const commands = s.commands ?? [];
+  const needsCmd = commands.some(isSecretCommand);
+  if (!needsPw && !needsTl && !needsCmd) return s;
   return {
     ...s,
     login: needsPw ? { ...s.login, password: REDACTED } : s.login,
     timeline: needsTl ? s.timeline.map((ev) => ({ ...ev, summary: redactSummary(ev) })) : s.timeline,
+    commands: needsCmd ? commands.map((c) => (isSecretCommand(c) ? { ...c, argument: REDACTED } : c)) : s.commands,
   };
 }
 
 /**
- * The report as it may be shown: unchanged with showCredentials, otherwise every password (and PASS
- * argument in a timeline) replaced by "<redacted>". The analysis already redacts unless asked not to;
+ * The report as it may be shown: unchanged with showCredentials, otherwise every password (the
+ * login's, the PASS/ACCT argument in commands[], and PASS in a timeline summary) replaced by "<redacted>". The analysis already redacts unless asked not to;
  * this is the second lock, so a report built with credentials cannot leak them through a renderer
  * that was asked not to show them.
  */

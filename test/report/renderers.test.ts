@@ -138,6 +138,10 @@ test("credentials: redacted in every format unless showCredentials", () => {
   const s = cleanSession();
   s.login.password = "s3cr3t-pw";
   s.timeline = s.timeline.map((e) => (e.summary.startsWith("PASS ") ? { ...e, summary: "PASS s3cr3t-pw" } : e));
+  s.commands = [
+    { file: 0, frame: 6, time: s.start, verb: "USER", argument: "alice", replies: [{ code: 331, file: 0, frame: 8 }], replyCode: 331, replyFrame: 8, responseMs: 1 },
+    { file: 0, frame: 10, time: s.start, verb: "PASS", argument: "s3cr3t-pw", replies: [{ code: 230, file: 0, frame: 12 }], replyCode: 230, replyFrame: 12, responseMs: 15 },
+  ];
   const r = assemble({ captures: cleanReport().captures, sessions: [s], findings: [] });
   for (const f of FORMATS) {
     assert.ok(!render(f, r, opts()).includes("s3cr3t-pw"), `${f} hides the password`);
@@ -145,8 +149,13 @@ test("credentials: redacted in every format unless showCredentials", () => {
   const json = JSON.parse(render("json", r, opts())) as Report;
   assert.equal(json.sessions[0]!.login.password, "<redacted>");
   assert.ok(json.sessions[0]!.timeline.some((e) => e.summary === "PASS <redacted>"));
+  assert.deepEqual(
+    json.sessions[0]!.commands.map((c) => c.argument),
+    ["alice", "<redacted>"],
+  );
   const shownJson = JSON.parse(render("json", r, opts({ showCredentials: true }))) as Report;
   assert.equal(shownJson.sessions[0]!.login.password, "s3cr3t-pw");
+  assert.equal(shownJson.sessions[0]!.commands[1]!.argument, "s3cr3t-pw");
   assert.ok(render("table", r, opts({ showCredentials: true })).includes("PASS s3cr3t-pw"));
   // The report object itself is not modified.
   assert.equal(r.sessions[0]!.login.password, "s3cr3t-pw");
