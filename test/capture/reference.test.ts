@@ -11,7 +11,7 @@ import { join, relative } from "node:path";
 import { promisify } from "node:util";
 import * as pcapParser from "pcap-parser";
 import { readCaptures } from "../../src/capture/read.js";
-import { Collect, epoch, haveTshark, limits, pcapFile, publicCapture, publicDir, ROOT, warnings, type Got } from "./util.js";
+import { Collect, epoch, fixture, haveTshark, limits, pcapFile, publicCapture, publicDir, ROOT, warnings, type Got } from "./util.js";
 
 const run = promisify(execFile);
 
@@ -180,24 +180,80 @@ test("public NULL/loopback pcap (ftp-port-memcap): 18 packets of link type 0", a
   assert.deepEqual([...c.got[0]!.data.subarray(0, 4)], [2, 0, 0, 0]);
 });
 
-test("fixtures/formats: every format variant of the same session reads the same packets", async (t) => {
-  const dir = join(ROOT, "fixtures", "formats");
-  const files = walk(dir).filter((p) => /session/.test(p));
-  if (files.length < 2) return t.skip("fixtures/formats not present");
-  const usec = files.find((p) => p.endsWith("session-usec.pcap"));
-  if (!usec) return t.skip("session-usec.pcap not present");
+test("fixtures/formats: the big-endian and gzip variants are the microsecond capture, record for record", async (t) => {
+  // By construction (fixtures/factory/make-captures.sh): session-bigendian.pcap is session-usec.pcap with
+  // its headers rewritten big-endian, session-usec.pcap.gz is it gzipped.
+  const usec = fixture("formats/session-usec.pcap");
+  if (!usec) return t.skip("fixtures/formats not present");
   const ref = await ours(usec);
-  for (const p of files.filter((f) => /session-(nsec|bigendian|usec\.pcap\.gz)/.test(f))) {
-    const a = await ours(p);
-    assert.equal(a.got.length, ref.got.length, name(p));
-    for (let i = 0; i < a.got.length; i++) {
-      const x = a.got[i]!;
+  assert.ok(ref.got.length > 50);
+  for (const rel of ["formats/session-bigendian.pcap", "formats/session-usec.pcap.gz"]) {
+    const p = fixture(rel);
+    if (!p) continue;
+    const c = new Collect();
+    const [s] = await readCaptures([p], c, { limits: limits(), warnings: warnings() });
+    assert.equal(s!.endian, rel.includes("bigendian") ? "big" : "little", rel);
+    assert.equal(s!.compressed, rel.endsWith(".gz"), rel);
+    assert.equal(c.got.length, ref.got.length, rel);
+    for (let i = 0; i < c.got.length; i++) {
+      const x = c.got[i]!;
       const y = ref.got[i]!;
-      assert.ok(Buffer.from(x.data).equals(Buffer.from(y.data)), `${name(p)} frame ${i + 1}: bytes`);
-      assert.equal(x.sec, y.sec, `${name(p)} frame ${i + 1}`);
-      // The nanosecond file was written by a second tcpdump on the same packets: the same instant to within
-      // the microsecond rounding of the other file (frame 4: 905337xxx ns there, 905338 µs here).
-      assert.ok(Math.abs(x.nsec - y.nsec) < 1000, `${name(p)} frame ${i + 1}: ${x.nsec} vs ${y.nsec}`);
+      assert.deepEqual([x.frame, x.sec, x.nsec, x.origLen], [y.frame, y.sec, y.nsec, y.origLen], `${rel} frame ${i + 1}`);
+      assert.ok(Buffer.from(x.data).equals(Buffer.from(y.data)), `${rel} frame ${i + 1}: bytes`);
     }
+  }
+});
+
+test("fixtures/formats: nanosecond pcap, SLL2 from -i any, pcapng with two link types say what they are", async (t) => {
+  const nsec = fixture("formats/session-nsec.pcap");
+  const sll2 = fixture("formats/session-any-sll2.pcap");
+  const two = fixture("formats/session-two-interfaces.pcapng");
+  if (!nsec || !sll2 || !two) return t.skip("fixtures/formats not present");
+  const read = async (p: string) => {
+    const c = new Collect();
+    const [s] = await readCaptures([p], c, { limits: limits(), warnings: warnings() });
+    return { s: s!, got: c.got };
+  };
+  const n = await read(nsec);
+  assert.equal(n.s.precision, "ns");
+  assert.ok(n.got.some((g) => g.nsec % 1000 !== 0), "some timestamps carry sub-microsecond digits");
+  const a = await read(sll2);
+  assert.deepEqual([...a.s.linkTypes.keys()], [276]);
+  const b = await read(two);
+  assert.equal(b.s.format, "pcapng");
+  assert.ok(b.s.linkTypes.size >= 2, `link types ${[...b.s.linkTypes.keys()]}`);
+  assert.ok(new Set(b.got.map((g) => g.linkType)).size >= 2);
+});
+
+test("fixtures/formats/ring: a 3-file tcpdump -C ring buffer read as a directory merges like mergecap", async (t) => {
+  const ring = fixture("formats/ring");
+  if (!ring) return t.skip("fixtures/formats/ring not present");
+  const files = readdirSync(ring).filter((n) => /\.pcap\d*$/.test(n));
+  const c = new Collect();
+  const s = await readCaptures([ring], c, { limits: limits(), warnings: warnings() });
+  assert.equal(s.length, files.length);
+  assert.ok(s.length >= 3, `${s.length} files`);
+  // Each file keeps its own 1-based numbering; together they are in time order.
+  for (let f = 0; f < s.length; f++) {
+    const frames = c.got.filter((g) => g.file === f).map((g) => g.frame);
+    assert.deepEqual(frames, Array.from({ length: s[f]!.packets }, (_, i) => i + 1), `file ${f}`);
+  }
+  for (let i = 1; i < c.got.length; i++) {
+    const a = c.got[i - 1]!;
+    const b = c.got[i]!;
+    assert.ok(a.sec < b.sec || (a.sec === b.sec && a.nsec <= b.nsec), `merged record ${i + 1} (file ${b.file} frame ${b.frame}) is not earlier than the one before`);
+  }
+  if (!haveTshark()) return;
+  // mergecap (Wireshark) merges chronologically: the same sequence of (time, length).
+  const paths = s.map((x) => x.path);
+  const { stdout } = await run("sh", ["-c", `mergecap -w - ${paths.map((p) => `'${p}'`).join(" ")} | tshark -r - -n -T fields -e frame.time_epoch -e frame.len`], {
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const want = stdout.split("\n").filter((l) => l).map((l) => l.split("\t"));
+  assert.equal(c.got.length, want.length);
+  for (let i = 0; i < want.length; i++) {
+    const [sec, nsec] = epoch(want[i]![0]!);
+    const g = c.got[i]!;
+    assert.deepEqual([g.sec, g.nsec, g.origLen], [sec, nsec, Number(want[i]![1])], `merged record ${i + 1} (file ${g.file} frame ${g.frame})`);
   }
 });
