@@ -159,7 +159,7 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
       signal: abort.signal,
       onProgress: progress.update,
       ...(format === "ndjson"
-        ? { onSession: (s, findings) => { if (keep(s.id)) out.write(renderNdjsonSession(s, findings)); } }
+        ? { onSession: (s, findings) => { if (keep(s.id)) out.write(renderNdjsonSession(s, findings, { showCredentials: opts.showCredentials })); } }
         : {}),
     });
   } catch (e) {
