@@ -127,7 +127,7 @@ function synSentence(s: SessionReport, ch: DataChannelReport, conn: ConnectionRe
 function linkNote(ch: DataChannelReport, conn: ConnectionReport): string {
   if (!ch.announcement) return "";
   const a = ch.announcement;
-  if (!conn.inferred) return a.ip !== null && sameIp(target(conn).ip, a.ip) && target(conn).port === a.port ? " (the announced endpoint)" : ` (announced ${announcedEndpoint(ch)})`;
+  if (!conn.inferred) return a.ip !== null && sameIp(target(conn).ip, a.ip) && target(conn).port === a.port ? "" : ` (announced ${announcedEndpoint(ch)})`;
   return ` (announced ${announcedEndpoint(ch)}; linked by inference: ${conn.inferredReason ?? "host pair and timing"})`;
 }
 
@@ -183,7 +183,13 @@ export const detectRejected: SessionDetector = (s) => {
       const i = conn.icmp;
       answer = i
         ? `was refused by ICMP ${i.meaning} (type ${i.type} code ${i.code}) from ${i.reporter} (frame ${i.frame})` +
-          (sameIp(i.reporter, target(conn).ip) ? ": the target host itself rejects the port" : ": a router or firewall on the path rejects it")
+          (!sameIp(i.reporter, target(conn).ip)
+            ? ": a router or firewall on the path rejects it"
+            : i.type === 3 && i.code === 3
+              ? ": nothing listens on that port there"
+              : i.type === 3 && (i.code === 9 || i.code === 10 || i.code === 13)
+                ? ": a firewall on the target host itself rejects it"
+                : ": the target host itself rejects it")
         : "was refused by an ICMP unreachable";
     }
     out.push({
