@@ -46,6 +46,16 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
   const precisionOf = (file: number): Precision => precision.get(file) ?? "us";
   const showCredentials = options.showCredentials ?? false;
 
+  // Known only at the end; sessions streamed earlier (ndjson) are judged with what is known then.
+  let captureIncomplete = false;
+  const findingContext = (sessions: SessionReport[]) => ({
+    limits,
+    anomalies,
+    captureIncomplete,
+    missingBytes: assembler.stats.missingBytes,
+    precisionOf,
+    sessions,
+  });
   const states: SessionState[] = [];
   const reports: SessionReport[] = [];
   const anomalies = new Map<string, ControlAnomaly[]>();
@@ -91,17 +101,7 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
   correlator.finish();
 
   reports.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
-  const captureIncomplete = summaries.some((s) => !s.complete);
-  function findingContext(sessions: SessionReport[]) {
-    return {
-      limits,
-      anomalies,
-      captureIncomplete,
-      missingBytes: assembler.stats.missingBytes,
-      precisionOf,
-      sessions,
-    };
-  }
+  captureIncomplete = summaries.some((s) => !s.complete);
   const { findings, verdicts } = detectFindings(reports, findingContext(reports));
   applyVerdicts(reports, verdicts);
   sortFindings(findings);

@@ -1,0 +1,146 @@
+/**
+ * The ftpcap command as a user runs it: exit codes, formats, output files, option errors.
+ * Every run is a real child process on a real capture.
+ */
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, writeFileSync, existsSync, readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { ROOT, publicCapture } from "../helpers/captures.js";
+import { ReportSchema } from "../../src/report/schema.js";
+import { NdjsonSessionRecordSchema, NdjsonSummaryRecordSchema } from "../../src/report/json.js";
+
+const BIN = join(ROOT, "bin/ftpcap.js");
+
+function ftpcap(args: string[], input?: Buffer) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { cwd: ROOT, input, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 1 << 26 });
+  return { code: r.status, out: r.stdout, err: r.stderr };
+}
+
+function noStackTrace(err: string): void {
+  assert.doesNotMatch(err, /\n\s+at /, `stack trace on stderr:\n${err}`);
+}
+
+const IPV4 = "zeek/testing/btest/Traces/ftp/ipv4.pcap";
+const BOUNCE = "suricata-verify/tests/ftp/ftp-bounce/test.pcap";
+
+test("json to a pipe by default; validates; exit 0 on a clean capture (ipv4.pcap: 1 session, 4 complete transfers)", (t) => {
+  const f = publicCapture(IPV4);
+  if (!f) return t.skip("no public captures");
+  const r = ftpcap(["analyze", f]);
+  assert.equal(r.code, 0, r.err);
+  const report = ReportSchema.parse(JSON.parse(r.out));
+  assert.equal(report.sessions.length, 1);
+  assert.equal(report.summary.transfers.complete, 4);
+});
+
+test("--fail-on decides the exit code: bounce capture has high findings (exit 1), --fail-on none gives 0", (t) => {
+  const f = publicCapture(BOUNCE);
+  if (!f) return t.skip("no public captures");
+  assert.equal(ftpcap([f, "-f", "json"]).code, 1);
+  assert.equal(ftpcap([f, "-f", "json", "--fail-on", "none"]).code, 0);
+  const ipv4 = publicCapture(IPV4)!;
+  // ipv4.pcap raises only info (data.source-port): exit 1 only when failing on info.
+  assert.equal(ftpcap([ipv4, "--fail-on", "low"]).code, 0);
+  assert.equal(ftpcap([ipv4, "--fail-on", "info"]).code, 1);
+});
+
+test("ndjson streams one valid record per session, then one summary record", (t) => {
+  const f = publicCapture("zeek/testing/btest/Traces/ftp/bruteforce.pcap");
+  if (!f) return t.skip("no public captures");
+  const r = ftpcap([f, "-f", "ndjson", "--fail-on", "none"]);
+  assert.equal(r.code, 0, r.err);
+  const lines = r.out.trimEnd().split("\n").map((l) => JSON.parse(l));
+  const sessions = lines.filter((l) => l.type === "session");
+  assert.equal(sessions.length, 30, "bruteforce.pcap has 30 control connections");
+  for (const s of sessions) NdjsonSessionRecordSchema.parse(s);
+  const last = lines[lines.length - 1];
+  assert.equal(last.type, "summary");
+  NdjsonSummaryRecordSchema.parse(last);
+  // login.bruteforce is capture-wide: it is in the summary record.
+  assert.ok(last.findings.some((x: { code: string }) => x.code === "login.bruteforce"));
+});
+
+test("-o writes atomically and infers the format from the extension; no temp file is left", (t) => {
+  const f = publicCapture(IPV4);
+  if (!f) return t.skip("no public captures");
+  const dir = mkdtempSync(join(tmpdir(), "ftpcap-cli-"));
+  for (const [name, check] of [
+    ["r.json", (s: string) => ReportSchema.parse(JSON.parse(s))],
+    ["r.md", (s: string) => assert.match(s, /```mermaid\nsequenceDiagram/)],
+    ["r.html", (s: string) => assert.match(s, /^<!DOCTYPE html>/i)],
+    ["r.sarif", (s: string) => assert.equal(JSON.parse(s).version, "2.1.0")],
+    ["r.xml", (s: string) => assert.match(s, /<testsuites?[\s>]/)],
+  ] as const) {
+    const r = ftpcap([f, "-o", join(dir, name)]);
+    assert.equal(r.code, 0, r.err);
+    check(readFileSync(join(dir, name), "utf8"));
+  }
+  assert.deepEqual(readdirSync(dir).filter((n) => n.endsWith(".tmp")), []);
+});
+
+test("--session keeps one session", (t) => {
+  const f = publicCapture("suricata-verify/tests/ftp/ftp-ippair-leak-5204/input.pcap");
+  if (!f) return t.skip("no public captures");
+  const r = ftpcap([f, "-f", "json", "--session", "s3", "--fail-on", "none"]);
+  const report = JSON.parse(r.out);
+  assert.deepEqual(report.sessions.map((s: { id: string }) => s.id), ["s3"]);
+  assert.ok(report.findings.every((x: { session: string | null }) => x.session === null || x.session === "s3"));
+});
+
+test("standard input: cat capture | ftpcap - gives the same sessions as the file", (t) => {
+  const f = publicCapture(IPV4);
+  if (!f) return t.skip("no public captures");
+  const a = JSON.parse(ftpcap([f, "-f", "json"]).out);
+  const b = JSON.parse(ftpcap(["-", "-f", "json"], readFileSync(f)).out);
+  assert.deepEqual(b.sessions, a.sessions);
+});
+
+test("usage and input errors: one line, exit 2, no stack trace", () => {
+  const dir = mkdtempSync(join(tmpdir(), "ftpcap-cli-"));
+  const text = join(dir, "notes.txt");
+  writeFileSync(text, "GET / HTTP/1.1\r\nHost: x\r\n\r\n");
+  const empty = join(dir, "empty.pcap");
+  writeFileSync(empty, "");
+  for (const args of [
+    [join(dir, "missing.pcap")],
+    [text],
+    [empty],
+    ["--format", "yaml", text],
+    ["--fail-on", "critical", text],
+    ["--control-port", "99999", text],
+    ["--limit", "maxBogus=3", text],
+    ["--session", "x1", text],
+  ]) {
+    const r = ftpcap(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
+    noStackTrace(r.err);
+    assert.ok(r.err.trim().length > 0);
+    assert.ok(r.err.trim().split("\n").length <= 2, `${args.join(" ")}: one line and a hint at most:\n${r.err}`);
+  }
+  // The not-a-capture message says what the file looks like.
+  assert.match(ftpcap([text]).err, /GET/);
+});
+
+test("--help, --version and --help-limits exit 0", () => {
+  assert.equal(ftpcap(["--help"]).code, 0);
+  assert.match(ftpcap(["--version"]).out, /^\d+\.\d+\.\d+/);
+  const limits = ftpcap(["--help-limits"]);
+  assert.equal(limits.code, 0);
+  assert.match(limits.out, /maxConnections/);
+});
+
+test("--limit is applied: maxAnnouncementsPerSession=10 on 500 PORTs gives a limit warning", (t) => {
+  const f = publicCapture("zeek/testing/btest/Traces/ftp/ftp-many-port-expected.pcap.gz");
+  if (!f) return t.skip("no public captures");
+  const r = ftpcap([f, "-f", "json", "--fail-on", "none", "--limit", "maxAnnouncementsPerSession=10"]);
+  assert.equal(r.code, 0, r.err);
+  const report = JSON.parse(r.out);
+  assert.equal(report.sessions[0].dataChannels.length, 10);
+  assert.equal(report.sessions[0].counts.droppedAnnouncements, 490);
+  assert.ok(report.warnings.some((w: { code: string }) => w.code === "limit.maxAnnouncementsPerSession"));
+  assert.equal(report.complete, false);
+  assert.ok(existsSync(f));
+});
