@@ -445,6 +445,10 @@ async function readOne(o: Opened, sink: RecordSink, opts: ReadOptions, progress:
   const p = createParser(o.kind, sink, { fileIndex: 0, path: o.input.path, limits: opts.limits, warnings: opts.warnings });
   if (sink.onFileStart) p.onStart = sink.onFileStart.bind(sink);
   const signal = opts.signal;
+  if (signal?.aborted) {
+    interrupted(p);
+    return p;
+  }
   p.push(o.head);
   progress.add(o.head.length);
   while (!p.stopped) {

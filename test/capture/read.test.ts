@@ -1,5 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -187,4 +188,36 @@ test("progress reports bytes read against the total of regular files; onFileStar
 test("directory names sort with numbers compared as numbers (tcpdump -C numbering)", () => {
   const names = ["trace.pcap10", "trace.pcap", "trace.pcap2", "trace.pcap1", "a", "B"];
   assert.deepEqual(names.sort(compareNames), ["B", "a", "trace.pcap", "trace.pcap1", "trace.pcap2", "trace.pcap10"]);
+});
+
+test("a FIFO (as from a shell's <(zcat ...)) is read as a stream", async (t) => {
+  const fifo = join(dir, "fifo");
+  const mk = spawn("mkfifo", [fifo]);
+  const ok = await new Promise<boolean>((res) => {
+    mk.on("exit", (code) => res(code === 0));
+    mk.on("error", () => res(false));
+  });
+  if (!ok) return t.skip("mkfifo not available");
+  const src = file("for-fifo.pcap", pcapFile({}, recs(0, [[1, 0], [2, 0], [3, 0]])));
+  const writer = spawn("sh", ["-c", `cat '${src}' > '${fifo}'`]);
+  const exited = new Promise((res) => writer.on("exit", res));
+  const c = new Collect();
+  const [s] = await readCaptures([fifo], c, { limits: limits(), warnings: warnings() });
+  await exited;
+  assert.equal(s!.packets, 3);
+  assert.equal(s!.path, fifo);
+  assert.deepEqual(
+    c.got.map((g) => g.sec),
+    [1, 2, 3],
+  );
+});
+
+test("a signal aborted before reading starts reads nothing and says so", async () => {
+  const p = file("never.pcap", pcapFile({}, recs(0, [[1, 0]])));
+  const w = warnings();
+  const c = new Collect();
+  const [s] = await readCaptures([p], c, { limits: limits(), warnings: w, signal: AbortSignal.abort() });
+  assert.equal(c.got.length, 0);
+  assert.equal(s!.complete, false);
+  assert.match(w.list()[0]!.message, /reading was interrupted after frame 0/);
 });

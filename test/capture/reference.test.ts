@@ -40,7 +40,7 @@ function magic(p: string): string {
 }
 
 /** Every capture we can test against: the public ones (if ../shared is there) and the repo's fixtures. */
-const ALL = [...(publicDir ? walk(publicDir) : []), ...walk(join(ROOT, "fixtures"))];
+const ALL = [...(publicDir ? walk(publicDir) : []), ...walk(join(ROOT, "fixtures")), ...walk(join(ROOT, "test", "decode", "data"))];
 const CLASSIC_US = ALL.filter((p) => ["d4c3b2a1", "a1b2c3d4"].includes(magic(p)));
 const name = (p: string) => (publicDir && p.startsWith(publicDir) ? relative(publicDir, p) : relative(ROOT, p));
 
