@@ -48,13 +48,13 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
 
   // Known only at the end; sessions streamed earlier (ndjson) are judged with what is known then.
   let captureIncomplete = false;
-  const findingContext = (sessions: SessionReport[]) => ({
+  let captureWarnings: Warning[] = [];
+  const findingContext = (_sessions: SessionReport[]) => ({
     limits,
     anomalies,
     captureIncomplete,
     missingBytes: assembler.stats.missingBytes,
-    precisionOf,
-    sessions,
+    warnings: [...warnings.list(), ...captureWarnings],
   });
   const states: SessionState[] = [];
   const reports: SessionReport[] = [];
@@ -102,7 +102,9 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
 
   reports.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
   captureIncomplete = summaries.some((s) => !s.complete);
-  const { findings, verdicts } = detectFindings(reports, findingContext(reports));
+  captureWarnings = summaries.flatMap((s) => s.warnings);
+  const { findings, verdicts, warnings: detectorWarnings } = detectFindings(reports, findingContext(reports));
+  for (const w of detectorWarnings) warnings.add(w);
   applyVerdicts(reports, verdicts);
   sortFindings(findings);
 
