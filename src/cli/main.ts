@@ -223,7 +223,7 @@ function parseOptions(raw: Record<string, unknown>): Options {
 function parseLimits(items: string[]): Partial<Limits> {
   const out: Partial<Limits> = {};
   for (const item of items) {
-    const m = /^([A-Za-z]+)=(\d+)$/.exec(item);
+    const m = /^([A-Za-z][A-Za-z0-9]*)=(\d+)$/.exec(item); // maxIpv6ExtHeaders has a digit
     if (!m) throw new UsageError(`--limit ${JSON.stringify(item)}: expected name=value, e.g. maxConnections=50000`);
     const name = m[1] as keyof Limits;
     if (!(name in DEFAULT_LIMITS)) throw new UsageError(`--limit: unknown limit ${JSON.stringify(m[1])} (see --help-limits)`);

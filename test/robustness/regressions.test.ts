@@ -39,3 +39,20 @@ test("150 reply announcing more bytes than 2^53 (fuzz seed 1 #77): announcedSize
   assert.equal(t.announcedSize, null);
   assert.equal(t.bytes, 5);
 });
+
+test("--limit maxIpv6ExtHeaders=2 is accepted (fuzz seed 2 #2925: the limit-name pattern had no digits)", async () => {
+  const { spawnSync } = await import("node:child_process");
+  const { ROOT } = await import("../helpers/captures.js");
+  const cap = new Capture();
+  new Flow(cap, C, S, 40000, 21).handshake().s("220 ready\r\n").c("QUIT\r\n").s("221 bye\r\n").close();
+  const t = tempDir();
+  try {
+    const file = t.file("q.pcap", cap.bytes());
+    const r = spawnSync(process.execPath, [`${ROOT}/bin/ftpcap.js`, "analyze", file, "--format", "json", "--limit", "maxIpv6ExtHeaders=2", "--no-progress"], { encoding: "utf8" });
+    assert.equal(r.stderr, "");
+    assert.equal(r.status, 0);
+    assert.equal(JSON.parse(r.stdout).sessions.length, 1);
+  } finally {
+    t.done();
+  }
+});
