@@ -125,6 +125,7 @@ function buildChannel(ch: ChannelState, o: BuildOptions, t: (m: FrameMark) => st
           mode: ch.mode === "active" || ch.mode === "extended-active" ? "active" : "passive",
           file: ch.request.at.file,
           requestFrame: ch.request.at.frame,
+          requestSeen: ch.request.index >= 0,
           frame: (ch.carriedAt ?? ch.request.at).frame,
           time: t(ch.carriedAt ?? ch.request.at),
           raw: ch.raw,

@@ -103,7 +103,10 @@ export const AnnouncementSchema = z.object({
   command: z.enum(["PORT", "PASV", "EPRT", "EPSV", "LPRT", "LPSV"]),
   mode: z.enum(["active", "passive"]),
   file: nonneg(),
+  /** Frame of the PORT/PASV/... request; when the request is not in the capture, the reply's frame. */
   requestFrame: frameNo(),
+  /** False when the request was lost in a capture gap (or came before the capture): only the reply was seen. */
+  requestSeen: z.boolean(),
   /** Frame whose payload carries the address (the request for active, the reply for passive). */
   frame: frameNo(),
   time: z.string(),

@@ -69,6 +69,7 @@ export function announcement(o: AnnOpts): AnnouncementReport {
     mode,
     file: 0,
     requestFrame: o.requestFrame,
+    requestSeen: true,
     frame,
     time: at(o.sec ?? o.requestFrame / 10),
     raw,
