@@ -138,6 +138,16 @@ interface Piece {
   len: number;
   data: Uint8Array | null;
   missing: boolean;
+  /**
+   * The frame that carried these bytes. Held bytes are handed on later (when the hole before them
+   * fills or is declared missing) but still under their own frame: an announcement in a buffered
+   * segment names the frame it was in (Zeek cwd-navigation.pcap: the 227 in frame 831 is released
+   * by the ACK in frame 832).
+   */
+  file: number;
+  frame: number;
+  sec: number;
+  nsec: number;
 }
 
 class Dir {
@@ -290,6 +300,8 @@ export class Assembler {
   private nextExpirySec = -Infinity;
   /** The current segment's frame, handed to handlers as `at` (reused). */
   private readonly stamp = new Mark();
+  /** The frame of a held piece being handed on (reused). */
+  private readonly pieceStamp = new Mark();
   /** Set when the current segment's bytes differ from an earlier copy (counted once per segment). */
   private conflict = false;
   /** Per-assembler hash seed: crafted four-tuples cannot be chosen to collide in advance. */
@@ -860,9 +872,12 @@ export class Assembler {
     const skip = seqDiff(d.next, c.start);
     if (skip >= c.len) return;
     const from = skip > 0 ? skip : 0;
-    if (c.missing) this.gap(d, c.len - from, at);
-    else if (c.data !== null) this.emit(d, c.data, from, c.len, at);
+    const own = this.pieceStamp;
+    setMark(own, c);
+    if (c.missing) this.gap(d, c.len - from, own);
+    else if (c.data !== null) this.emit(d, c.data, from, c.len, own);
     else this.countOnly(d, c.len - from);
+    void at;
   }
 
   /** Bytes of a connection without a handler: counted and sequenced, never held. */
@@ -935,7 +950,8 @@ export class Assembler {
 
   private addPiece(d: Dir, index: number, start: number, buf: Uint8Array | null, off: number, len: number, missing: boolean): void {
     const keep = !missing && buf !== null && d.flow.handler !== null;
-    const piece: Piece = { start, len, data: keep ? copyBytes(buf, off, off + len) : null, missing };
+    const o = this.stamp;
+    const piece: Piece = { start, len, data: keep ? copyBytes(buf, off, off + len) : null, missing, file: o.file, frame: o.frame, sec: o.sec, nsec: o.nsec };
     if (index === d.pieces.length) d.pieces.push(piece);
     else d.pieces.splice(index, 0, piece);
     const cost = PIECE_OVERHEAD_BYTES + (keep ? len : 0);

@@ -71,7 +71,8 @@ export interface StreamHandler {
   /**
    * Bytes of one direction, in order, each sequence byte once: `buf[start, end)`.
    * `buf` may be a view of the packet or of the reassembly buffer: valid only during the call.
-   * `at` is the frame that completed this run of bytes (a flyweight: copy with markOf to keep).
+   * `at` is the frame that carried these bytes — for bytes held out of order and handed on later,
+   * still the frame they arrived in (a flyweight: copy with markOf to keep).
    */
   onData(side: Side, buf: Uint8Array, start: number, end: number, at: Stamp): void;
   /** `missing` bytes of one direction will never arrive; the next onData continues after them. */
