@@ -478,14 +478,18 @@ async function readMerged(opened: Opened[], sink: RecordSink, opts: ReadOptions,
   const heads: (Uint8Array | null)[] = opened.map((o) => o.head);
   const done = new Array<boolean>(k).fill(false);
 
+  // Until the first record goes out, a file named on the command line that turns out unreadable (its
+  // first pcapng block is broken) fails the whole read, as it would alone; after that, or for a file
+  // found in a directory, it becomes a warning and the other files go on.
+  let merging = false;
   const push = (i: number, chunk: Uint8Array): void => {
     const p = parsers[i]!;
     queues[i]!.reset(chunk);
     try {
       p.push(chunk);
     } catch (e) {
-      // A header problem found only now (the file came from a directory, or broke in its first block).
       if (!(e instanceof InputError)) throw e;
+      if (!merging && opened[i]!.input.directory === null) throw e;
       p.fail(`capture.${e.code}`, e.offset ?? p.position, e.message);
     }
     progress.add(chunk.length);
@@ -512,6 +516,7 @@ async function readMerged(opened: Opened[], sink: RecordSink, opts: ReadOptions,
             p.end();
           } catch (e) {
             if (!(e instanceof InputError)) throw e;
+            if (!merging && opened[i]!.input.directory === null) throw e;
             p.fail(`capture.${e.code}`, e.offset ?? p.position, e.message);
           }
         }
@@ -527,6 +532,7 @@ async function readMerged(opened: Opened[], sink: RecordSink, opts: ReadOptions,
     await refill(i);
     if (!queues[i]!.empty) heap.push(i);
   }
+  merging = true;
   const rec = new RecordView();
   const signal = opts.signal;
   let n = 0;

@@ -283,3 +283,26 @@ test("hostile bytes after a valid header never throw or hang (sync parser, 300 r
     assert.ok(s.packets >= 0);
   }
 });
+
+test("with several inputs, a named file that is unreadable fails the read; one in a directory is skipped", async () => {
+  const good = file("fine.pcap", goodPcap());
+  const bad = shb(true);
+  bad[4] = 0x1d;
+  const broken = file("broken-first-block.pcapng", concat(bad, idb(true, 1)));
+  await assert.rejects(readCaptures([good, broken], new Collect(), { limits: limits(), warnings: warnings() }), (e: unknown) => {
+    assert.ok(e instanceof InputError);
+    assertOneLine(e, broken, 4, "total length 29");
+    return true;
+  });
+  const d = join(dir, "mixed");
+  mkdirSync(d);
+  writeFileSync(join(d, "a.pcap"), goodPcap());
+  writeFileSync(join(d, "b.pcapng"), concat(bad, idb(true, 1)));
+  const w = warnings();
+  const c = new Collect();
+  const s = await readCaptures([d], c, { limits: limits(), warnings: w });
+  assert.equal(c.got.length, 3);
+  assert.equal(s.length, 2);
+  assert.equal(s[1]!.complete, false);
+  assert.ok(w.list().some((x) => x.code === "capture.bad-block" && x.file === 1));
+});
