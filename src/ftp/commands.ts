@@ -73,6 +73,9 @@ export const VERBS: ReadonlyMap<string, VerbInfo> = new Map<string, VerbInfo>([
   ["STAT", V("RFC 959", set(211, 212, 213, 450))],
   ["HELP", V("RFC 959", set(200, 211, 214))],
   ["NOOP", V("RFC 959", set(200))],
+  // PRET (draft-dd-pret): "pre-transfer" hint lftp sends to distributed servers before PASV
+  // (`PRET RETR file`); Pure-FTPd and others answer 200 or 500.
+  ["PRET", V("draft-dd-pret", set(200))],
   // RFC 775 (experimental directory commands, still sent by Windows ftp.exe: `xpwd`)
   ["XCWD", V("RFC 775", CWD)],
   ["XCUP", V("RFC 775", CWD)],
