@@ -15,7 +15,7 @@ import type { WarningLog } from "../common/problems.js";
 import type { IcmpTcpError } from "../decode/types.js";
 import { ControlChannel } from "../ftp/control.js";
 import { decodeEprt, decodeEpsvReply, decodeLprt, decodeLpsvReply, decodePasvReply, decodePort } from "../ftp/announce.js";
-import { looksLikeFtpBanner } from "../ftp/detect.js";
+import { FtpProbe } from "../ftp/detect.js";
 import type {
   AnnouncedAddress,
   Announcement,
@@ -74,6 +74,9 @@ export class Correlator {
   /** ICMP errors quoting connections that were not (yet) linked. */
   private readonly icmpOf = new Map<TcpConnection, IcmpTcpError>();
   private readonly controlConns = new Set<TcpConnection>();
+  /** Channel by the command that set it up, and by its transfer command: O(1), as 100,000 PORTs on one session need. */
+  private readonly channelOfRequest = new WeakMap<FtpCommand, ChannelState>();
+  private readonly channelOfTransfer = new WeakMap<FtpCommand, ChannelState>();
 
   constructor(private readonly opts: CorrelatorOptions) {}
 
@@ -183,45 +186,40 @@ export class Correlator {
   }
 
   /**
-   * A connection on another port: watch its first bytes for an FTP banner (`220 ...`) followed by an
-   * FTP command from the client. SMTP also greets with 220, so the client's first verb decides.
+   * A connection on another port: feed its first lines to the ftp stage's FtpProbe (a `220` greeting,
+   * then an FTP-only client verb, then a valid reply; SMTP's EHLO/HELO and the like say no). Bytes
+   * are kept until it decides, then replayed into a control parser if it is FTP; bounded by
+   * PROBE_BYTES, after which the connection is left alone.
    */
   private probeHandler(conn: TcpConnection): StreamHandler {
     let decided = false;
     let seen = 0;
     const kept: { side: Side; bytes: Uint8Array; at: FrameMark }[] = [];
-    let serverFirst: string | null = null;
-    let clientFirst: string | null = null;
-    const text = (side: Side): string => {
-      let out = "";
-      for (const k of kept) if (k.side === side) out += Buffer.from(k.bytes).toString("latin1");
-      return out;
-    };
+    const probe = new FtpProbe();
+    const partial: [string, string] = ["", ""];
     const handler: StreamHandler = {
       onData: (side, buf, start, end, at) => {
         if (decided) return;
         seen += end - start;
-        kept.push({ side, bytes: buf.slice(start, end), at: markOf(at) });
-        if (serverFirst === null && side === 1) {
-          const t = text(1);
-          const nl = t.indexOf("\n");
-          if (nl >= 0 || t.length > 512) serverFirst = (nl >= 0 ? t.slice(0, nl) : t).replace(/\r$/, "");
+        const bytes = buf.slice(start, end);
+        kept.push({ side, bytes, at: markOf(at) });
+        let text = partial[side] + Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("latin1");
+        let nl: number;
+        let verdict = probe.verdict;
+        while (verdict === "undecided" && (nl = text.indexOf("\n")) >= 0) {
+          const line = text.slice(0, nl).replace(/\r$/, "");
+          text = text.slice(nl + 1);
+          verdict = side === 1 ? probe.serverLine(line) : probe.clientLine(line);
         }
-        if (clientFirst === null && side === 0) {
-          const t = text(0);
-          const nl = t.indexOf("\n");
-          if (nl >= 0 || t.length > 512) clientFirst = (nl >= 0 ? t.slice(0, nl) : t).replace(/\r$/, "");
-        }
-        if (serverFirst !== null && !looksLikeFtpBanner(serverFirst)) decided = true;
-        else if (serverFirst !== null && clientFirst !== null) {
+        partial[side] = text;
+        if (verdict === "ftp") {
           decided = true;
-          const verb = clientFirst.split(/[ \t]/, 1)[0]!.toUpperCase();
-          if (/^(USER|AUTH|FEAT|SYST|OPTS|PASS|HOST|CLNT|PWD|NOOP|TYPE|PASV|EPSV|PORT|EPRT|LIST|HELP|QUIT)$/.test(verb)) {
-            this.promote(conn, kept);
-          }
+          this.promote(conn, kept);
+        } else if (verdict === "not-ftp" || seen > PROBE_BYTES) decided = true;
+        if (decided) {
+          kept.length = 0;
+          partial[0] = partial[1] = "";
         }
-        if (seen > PROBE_BYTES) decided = true;
-        if (decided) kept.length = 0;
       },
       onGap: () => {
         decided = true;
@@ -277,7 +275,9 @@ export class Correlator {
       const rec = { cmd, replies: [], final: null };
       s.commandLog.push(rec);
       s.awaiting.set(cmd, rec);
-    } else s.droppedCommands++;
+    } else if (s.droppedCommands++ === 0) {
+      this.opts.warnings.add({ code: "limit.maxTimelineEvents", message: `session ${s.id}: more than ${this.opts.limits.maxTimelineEvents} commands; the rest are counted, not listed`, file: cmd.at.file, frame: cmd.at.frame });
+    }
     const v = cmd.verb;
     const xfer = TRANSFER_VERBS[v];
     if (v === "PORT" || v === "EPRT" || v === "LPRT") {
@@ -286,7 +286,7 @@ export class Correlator {
     }
     if (xfer) {
       const ch = this.bindTransfer(s, cmd, xfer.command, xfer.direction);
-      this.entry(s, cmd.at, "transfer.command", ch.id, "client", `${v}${cmd.arg ? " " + cmd.arg : ""}`);
+      this.entry(s, cmd.at, "transfer.command", ch ? ch.id : "control", "client", `${v}${cmd.arg ? " " + cmd.arg : ""}`);
       return;
     }
     if (v === "PASV" || v === "EPSV" || v === "LPSV") {
@@ -361,7 +361,7 @@ export class Correlator {
     if (v === "AUTH" && r.code === 234) return; // the tls entry says it
     const xfer = TRANSFER_VERBS[v];
     if (xfer) {
-      const ch = s.channels.find((c) => c.transfer?.cmd === cmd);
+      const ch = this.channelOfTransfer.get(cmd);
       if (ch && ch.transfer) {
         const t = ch.transfer;
         t.replies.push(r);
@@ -378,6 +378,13 @@ export class Correlator {
   }
 
   private onAnomaly(s: SessionState, a: ControlAnomaly): void {
+    // The ftp stage reports its limits as anomalies; every limit reached is also a limit.* warning.
+    const limit =
+      a.kind === "line-too-long" ? "maxLineBytes"
+      : a.kind === "too-many-pending" ? "maxPendingCommands"
+      : a.kind === "reply-unterminated" && a.detail.includes("maxReplyLines") ? "maxReplyLines"
+      : null;
+    if (limit) this.opts.warnings.add({ code: `limit.${limit}`, message: `session ${s.id}: ${a.detail}`, file: a.at.file, frame: a.at.frame });
     if (s.anomalies.length < 1000) s.anomalies.push(a);
     else s.droppedAnomalies++;
   }
@@ -415,7 +422,7 @@ export class Correlator {
   /** The ftp stage's complete announcement: for passive ones the channel starts here; for active ones the reply is added. */
   private onAnnouncement(s: SessionState, a: Announcement): void {
     if (a.mode === "active") {
-      const ch = s.channels.find((c) => c.request === a.request);
+      const ch = this.channelOfRequest.get(a.request);
       if (ch) {
         ch.announcement = a;
         if (a.reply) {
@@ -443,14 +450,7 @@ export class Correlator {
     carriedAt: FrameMark,
   ): ChannelState | null {
     if (s.channels.length >= this.opts.limits.maxAnnouncementsPerSession) {
-      if (s.droppedAnnouncements++ === 0) {
-        this.opts.warnings.add({
-          code: "limit.maxAnnouncementsPerSession",
-          message: `session ${s.id}: more than ${this.opts.limits.maxAnnouncementsPerSession} announcements; the rest are counted, not analysed`,
-          file: request.at.file,
-          frame: request.at.frame,
-        });
-      }
+      this.dropAnnouncement(s, request);
       return null;
     }
     const mode = MODE_OF_VERB[verb];
@@ -479,6 +479,7 @@ export class Correlator {
       icmp: null,
     };
     s.channels.push(ch);
+    this.channelOfRequest.set(request, ch);
     if (addr.ok) {
       const exp: Expectation = { channel: ch, ip: addr.ip, port: addr.port, mode: active ? "active" : "passive", from: request.at };
       ch.expectation = exp;
@@ -494,16 +495,34 @@ export class Correlator {
     return ch;
   }
 
+  private dropAnnouncement(s: SessionState, request: FtpCommand): void {
+    if (s.droppedAnnouncements++ === 0) {
+      this.opts.warnings.add({
+        code: "limit.maxAnnouncementsPerSession",
+        message: `session ${s.id}: more than ${this.opts.limits.maxAnnouncementsPerSession} announcements or data channels; the rest are counted, not analysed`,
+        file: request.at.file,
+        frame: request.at.frame,
+      });
+    }
+  }
+
   /** Bind a transfer command to the newest channel that has none; else it gets a channel of its own. */
-  private bindTransfer(s: SessionState, cmd: FtpCommand, command: TransferCommand, direction: TransferDirection): ChannelState {
+  private bindTransfer(s: SessionState, cmd: FtpCommand, command: TransferCommand, direction: TransferDirection): ChannelState | null {
     let ch: ChannelState | undefined;
     const last = s.channels[s.channels.length - 1];
     if (last && !last.transfer && last.request) ch = last;
     if (!ch) {
+      // 100,000 "RETR x" / "550" pairs would otherwise be 100,000 channels (a 2 MB capture, a GB of
+      // report): channels without an announcement count against the same per-session limit.
+      if (s.channels.length >= this.opts.limits.maxAnnouncementsPerSession) {
+        this.dropAnnouncement(s, cmd);
+        return null;
+      }
       ch = this.bareChannel(s);
     }
     const size = command === "RETR" ? s.sizes.get(cmd.arg) ?? null : null;
     ch.transfer = { command, cmd, direction, type: s.type, replies: [], final: null, aborted: false, announcedSize: size };
+    this.channelOfTransfer.set(cmd, ch);
     return ch;
   }
 
@@ -757,7 +776,8 @@ export class Correlator {
   /** Add a timeline entry, bounded by Limits.maxTimelineEvents. */
   entry(s: SessionState, at: FrameMark, kind: Entry["kind"], lane: string, from: Entry["from"], summary: string): void {
     if (s.entries.length >= this.opts.limits.maxTimelineEvents) {
-      s.droppedEntries++;
+      if (s.droppedEntries++ === 0)
+        this.opts.warnings.add({ code: "limit.maxTimelineEvents", message: `session ${s.id}: more than ${this.opts.limits.maxTimelineEvents} timeline events; the rest are counted, not kept`, file: at.file, frame: at.frame });
       return;
     }
     s.entries.push({ at, kind, lane, from, summary: summary.length > 300 ? summary.slice(0, 300) + "…" : summary });

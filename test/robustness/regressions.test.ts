@@ -56,3 +56,21 @@ test("--limit maxIpv6ExtHeaders=2 is accepted (fuzz seed 2 #2925: the limit-name
     t.done();
   }
 });
+
+test("100,000 RETR commands with no PORT/PASV: data channels capped by maxAnnouncementsPerSession (each got a channel: a 2 MB capture made a 1 GB report)", { timeout: 120_000 }, async () => {
+  const { measure } = await import("./helpers.js");
+  const { DEFAULT_LIMITS } = await import("../../src/common/limits.js");
+  const cap = new Capture();
+  const ctl = new Flow(cap, C, S, 40000, 21).handshake();
+  ctl.s("220 ready\r\n").c("USER a\r\n").s("331 pw\r\n").c("PASS b\r\n").s("230 ok\r\n");
+  for (let i = 0; i < 100_000; i += 100) ctl.c("RETR x\r\n".repeat(100), 65000).s("550 no\r\n".repeat(100), 65000);
+  ctl.close();
+  const m = await measure(() => analyzeBytes(cap.bytes()));
+  const r = m.value;
+  const s = r.sessions[0]!;
+  assert.equal(s.dataChannels.length, DEFAULT_LIMITS.maxAnnouncementsPerSession);
+  assert.equal(s.counts.droppedAnnouncements, 100_000 - DEFAULT_LIMITS.maxAnnouncementsPerSession);
+  assert.ok(r.warnings.some((w) => w.code === "limit.maxAnnouncementsPerSession"));
+  assert.ok(r.warnings.some((w) => w.code === "limit.maxTimelineEvents"));
+  assert.ok(m.heapAfterMb < 200, `report holds ${m.heapAfterMb.toFixed(0)} MB of heap`);
+});
