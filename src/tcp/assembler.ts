@@ -298,6 +298,8 @@ export class Assembler {
   /** Latest capture second seen, and when to look for idle connections next. */
   private nowSec = -Infinity;
   private nextExpirySec = -Infinity;
+  /** A lone timestamp more than the idle timeout ahead, waiting for the next packet to confirm it. */
+  private jumpSec = -Infinity;
   /** The current segment's frame, handed to handlers as `at` (reused). */
   private readonly stamp = new Mark();
   /** The frame of a held piece being handed on (reused). */
@@ -323,12 +325,19 @@ export class Assembler {
     st.frame = seg.frame;
     st.sec = seg.sec;
     st.nsec = seg.nsec;
-    if (seg.sec > this.nowSec) {
-      this.nowSec = seg.sec;
-      // Lazy expiry: at most once per capture second, and each pass only looks at list heads.
-      if (seg.sec >= this.nextExpirySec) {
-        this.nextExpirySec = seg.sec + 1;
-        this.expire();
+    // One corrupt timestamp far ahead (a record dated 2106 amid 2023) must not close every connection
+    // as idle: a jump past the idle timeout moves the clock only when the next packet confirms it.
+    const far = seg.sec - this.nowSec > this.limits.idleTimeoutSeconds && this.nowSec !== -Infinity;
+    if (far && this.jumpSec === -Infinity) this.jumpSec = seg.sec;
+    else {
+      this.jumpSec = -Infinity;
+      if (seg.sec > this.nowSec) {
+        this.nowSec = seg.sec;
+        // Lazy expiry: at most once per capture second, and each pass only looks at list heads.
+        if (seg.sec >= this.nextExpirySec) {
+          this.nextExpirySec = seg.sec + 1;
+          this.expire();
+        }
       }
     }
 

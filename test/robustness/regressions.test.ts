@@ -74,3 +74,21 @@ test("100,000 RETR commands with no PORT/PASV: data channels capped by maxAnnoun
   assert.ok(r.warnings.some((w) => w.code === "limit.maxTimelineEvents"));
   assert.ok(m.heapAfterMb < 200, `report holds ${m.heapAfterMb.toFixed(0)} MB of heap`);
 });
+
+test("one record dated 2106 amid 2023 does not close every connection as idle (the PASV and RETR after it were lost)", async () => {
+  const cap = new Capture();
+  const ctl = new Flow(cap, C, S, 40000, 21).handshake();
+  ctl.s("220 ready\r\n").c("USER a\r\n").s("331 pw\r\n").c("PASS b\r\n").s("230 ok\r\n");
+  ctl.c("PASV\r\n").s("227 Entering Passive Mode (198,51,100,20,195,80)\r\n");
+  const data = new Flow(cap, C, S, 40001, 50000).handshake();
+  ctl.c("RETR x\r\n").s("150 here it comes\r\n");
+  data.s("hello world").close();
+  ctl.s("226 done\r\n").c("QUIT\r\n").s("221 bye\r\n").close();
+  cap.records[6]!.ts = (2 ** 32 - 1 - 1_700_000_000) * 1e9; // the writer's epoch is 1,700,000,000
+  const r = await analyzeBytes(cap.bytes());
+  assert.equal(r.sessions.length, 1);
+  const ch = r.sessions[0]!.dataChannels;
+  assert.equal(ch.length, 1);
+  assert.equal(ch[0]!.transfer?.status, "complete");
+  assert.equal(ch[0]!.transfer?.bytes, 11);
+});
