@@ -97,6 +97,7 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
     ...(options.signal ? { signal: options.signal } : {}),
   });
   summaries.forEach((s, i) => precision.set(i, s.precision));
+  decoder.finish?.();
   assembler.finish();
   correlator.finish();
 
