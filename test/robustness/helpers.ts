@@ -133,21 +133,30 @@ export interface Measured<T> {
   rssPeakMb: number;
   /** Heap still held after the run and a GC (while `value` is alive), MB. */
   heapAfterMb: number;
+  /** With `liveEveryMs`: the largest heap seen right after a forced GC during the run (live memory), MB. */
+  heapLivePeakMb: number;
 }
 
 /**
  * Runs `fn`, sampling heap and RSS every 20 ms (the pipeline yields at each 4 MiB read, so samples
  * land during the run). Growth is measured from a GC'd baseline.
  */
-export async function measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
+export async function measure<T>(fn: () => Promise<T>, opts: { liveEveryMs?: number } = {}): Promise<Measured<T>> {
   gc();
   const heap0 = getHeapStatistics().used_heap_size;
   const rss0 = process.memoryUsage.rss();
   let heapPeak = heap0;
   let rssPeak = rss0;
+  let livePeak = heap0;
+  let lastLive = performance.now();
   const sample = () => {
     heapPeak = Math.max(heapPeak, getHeapStatistics().used_heap_size);
     rssPeak = Math.max(rssPeak, process.memoryUsage.rss());
+    if (opts.liveEveryMs !== undefined && performance.now() - lastLive >= opts.liveEveryMs) {
+      gc();
+      livePeak = Math.max(livePeak, getHeapStatistics().used_heap_size);
+      lastLive = performance.now();
+    }
   };
   const timer = setInterval(sample, 20);
   const t0 = performance.now();
@@ -157,7 +166,14 @@ export async function measure<T>(fn: () => Promise<T>): Promise<Measured<T>> {
     sample();
     gc();
     const heapAfter = getHeapStatistics().used_heap_size;
-    return { value, ms, heapPeakMb: (heapPeak - heap0) / 2 ** 20, rssPeakMb: (rssPeak - rss0) / 2 ** 20, heapAfterMb: (heapAfter - heap0) / 2 ** 20 };
+    return {
+      value,
+      ms,
+      heapPeakMb: (heapPeak - heap0) / 2 ** 20,
+      rssPeakMb: (rssPeak - rss0) / 2 ** 20,
+      heapAfterMb: (heapAfter - heap0) / 2 ** 20,
+      heapLivePeakMb: (livePeak - heap0) / 2 ** 20,
+    };
   } finally {
     clearInterval(timer);
   }
