@@ -53,6 +53,8 @@ interface ToolResult {
   runs: Array<{ wallSeconds: number; userSeconds: number | null; systemSeconds: number | null; maxRssBytes: number | null; loadBefore: number; otherLoad: number | null }>;
   /** Median wall time of the runs. */
   wallSeconds: number | null;
+  /** Fastest run: noise on a shared machine only ever adds time. */
+  bestWallSeconds: number | null;
   /** Median CPU time (user + system) of the runs: less disturbed than wall time by other load. */
   cpuSeconds: number | null;
   maxRssBytes: number | null;
@@ -75,7 +77,14 @@ interface SizeResult {
   ftpcap: ToolResult;
   tshark: ToolResult;
   /** Wall-time ratios (the targets), and the same over CPU time as a cross-check on a busy machine. */
-  ratios: { ftpcapOverBaseline: number | null; tsharkOverFtpcap: number | null; cpuFtpcapOverBaseline: number | null; cpuTsharkOverFtpcap: number | null };
+  ratios: {
+    ftpcapOverBaseline: number | null;
+    tsharkOverFtpcap: number | null;
+    bestFtpcapOverBaseline: number | null;
+    bestTsharkOverFtpcap: number | null;
+    cpuFtpcapOverBaseline: number | null;
+    cpuTsharkOverFtpcap: number | null;
+  };
   /** Highest 1-minute load average seen before a measured run. */
   maxLoad: number;
   /** Most CPU (in cores) other processes used during one measured run of ftpcap or the baseline. */
@@ -218,6 +227,7 @@ function toolResult(tool: ToolResult["tool"], ms: Measurement[], bytes: number, 
     command: ms[0]?.command ?? null,
     runs: ms.map((m, i) => ({ wallSeconds: m.wallSeconds, userSeconds: m.userSeconds, systemSeconds: m.systemSeconds, maxRssBytes: m.maxRssBytes, loadBefore: loads[i] ?? 0, otherLoad: otherLoad(m) })),
     wallSeconds: wall,
+    bestWallSeconds: Math.min(...walls),
     cpuSeconds: ms.every((m) => m.userSeconds !== null) ? median(ms.map((m) => (m.userSeconds ?? 0) + (m.systemSeconds ?? 0))) : null,
     maxRssBytes: rss,
     mbPerSecond: mb(bytes) / wall,
@@ -226,7 +236,7 @@ function toolResult(tool: ToolResult["tool"], ms: Measurement[], bytes: number, 
 }
 
 function unavailable(tool: ToolResult["tool"], reason: string, command: string | null = null): ToolResult {
-  return { tool, available: false, reason, command, runs: [], wallSeconds: null, cpuSeconds: null, maxRssBytes: null, mbPerSecond: null, packetsPerSecond: null };
+  return { tool, available: false, reason, command, runs: [], wallSeconds: null, bestWallSeconds: null, cpuSeconds: null, maxRssBytes: null, mbPerSecond: null, packetsPerSecond: null };
 }
 
 /** A short reason from a failed child: its exit status and the most telling stderr line. */
@@ -379,14 +389,14 @@ function printSize(r: SizeResult): void {
   out.push("", `## ${sizeLabel(r.targetBytes)} capture: ${int(r.capture.bytes)} bytes, ${int(r.capture.packets)} packets`, "");
   const rows = [r.baseline, r.ftpcap, r.tshark].map((t) =>
     t.available
-      ? [t.tool, secs(t.wallSeconds), secs(t.cpuSeconds), fmt(t.mbPerSecond ?? 0, 0), int(t.packetsPerSecond ?? 0), mib(t.maxRssBytes), String(t.runs.length)]
-      : [t.tool, "—", "—", "—", "—", "—", "not available"],
+      ? [t.tool, secs(t.wallSeconds), secs(t.bestWallSeconds), secs(t.cpuSeconds), fmt(t.mbPerSecond ?? 0, 0), int(t.packetsPerSecond ?? 0), mib(t.maxRssBytes), String(t.runs.length)]
+      : [t.tool, "—", "—", "—", "—", "—", "—", "not available"],
   );
-  out.push(table(["program", "wall s (median)", "CPU s", "MB/s", "packets/s", "peak RSS", "runs"], rows, [false, true, true, true, true, true, false]));
+  out.push(table(["program", "wall s (median)", "best", "CPU s", "MB/s", "packets/s", "peak RSS", "runs"], rows, [false, true, true, true, true, true, true, false]));
   out.push("");
   const x = (v: number | null, d: number) => (v === null ? "n/a" : `${fmt(v, d)}x`);
-  out.push(`ftpcap / baseline time: ${x(r.ratios.ftpcapOverBaseline, 2)} wall, ${x(r.ratios.cpuFtpcapOverBaseline, 2)} CPU`);
-  out.push(`tshark / ftpcap time:   ${x(r.ratios.tsharkOverFtpcap, 1)} wall, ${x(r.ratios.cpuTsharkOverFtpcap, 1)} CPU`);
+  out.push(`ftpcap / baseline time: ${x(r.ratios.ftpcapOverBaseline, 2)} median wall, ${x(r.ratios.bestFtpcapOverBaseline, 2)} best wall, ${x(r.ratios.cpuFtpcapOverBaseline, 2)} CPU`);
+  out.push(`tshark / ftpcap time:   ${x(r.ratios.tsharkOverFtpcap, 1)} median wall, ${x(r.ratios.bestTsharkOverFtpcap, 1)} best wall, ${x(r.ratios.cpuTsharkOverFtpcap, 1)} CPU`);
   const cores = availableParallelism();
   if ((r.maxOtherLoad ?? 0) > 0.25 || r.maxLoad > cores / 2) {
     out.push(
@@ -549,6 +559,8 @@ async function main(): Promise<number> {
         ratios: {
           ftpcapOverBaseline: ftpcap.wallSeconds && baseline.wallSeconds ? ftpcap.wallSeconds / baseline.wallSeconds : null,
           tsharkOverFtpcap: tshark.wallSeconds && ftpcap.wallSeconds ? tshark.wallSeconds / ftpcap.wallSeconds : null,
+          bestFtpcapOverBaseline: ftpcap.bestWallSeconds && baseline.bestWallSeconds ? ftpcap.bestWallSeconds / baseline.bestWallSeconds : null,
+          bestTsharkOverFtpcap: tshark.bestWallSeconds && ftpcap.bestWallSeconds ? tshark.bestWallSeconds / ftpcap.bestWallSeconds : null,
           cpuFtpcapOverBaseline: ftpcap.cpuSeconds && baseline.cpuSeconds ? ftpcap.cpuSeconds / baseline.cpuSeconds : null,
           cpuTsharkOverFtpcap: tshark.cpuSeconds && ftpcap.cpuSeconds ? tshark.cpuSeconds / ftpcap.cpuSeconds : null,
         },
