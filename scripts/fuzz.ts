@@ -333,6 +333,8 @@ export function stderrProblem(stderr: string): string | null {
 
 interface Slot {
   worker: Worker;
+  /** Terminated (time bound, crash): its late messages are ignored. */
+  dead: boolean;
   busy: number | null;
   timer: NodeJS.Timeout | null;
   started: number;
@@ -424,8 +426,9 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
     worker.stdout.resume();
     worker.stderr.resume();
     let readyResolve!: () => void;
-    const slot: Slot = { worker, busy: null, timer: null, started: 0, ready: new Promise((r) => (readyResolve = r)) };
+    const slot: Slot = { worker, dead: false, busy: null, timer: null, started: 0, ready: new Promise((r) => (readyResolve = r)) };
     worker.on("message", (m: { type: string }) => {
+      if (slot.dead) return;
       if (m.type === "ready") {
         readyResolve();
         feed(slot);
@@ -433,6 +436,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
       }
       if (m.type !== "done") return;
       const r = m as unknown as RunResult;
+      if (r.index !== slot.busy) return;
       if (slot.timer) clearTimeout(slot.timer);
       slot.timer = null;
       slot.busy = null;
@@ -440,6 +444,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
       feed(slot);
     });
     worker.on("error", (e: Error & { code?: string }) => {
+      if (slot.dead) return;
       // Out of heap (resourceLimits) or an exception that escaped the run: the current mutant failed.
       const index = slot.busy;
       if (slot.timer) clearTimeout(slot.timer);
@@ -450,10 +455,20 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
       }
       replace(i);
     });
+    worker.on("exit", (code) => {
+      // Exited without an error event (process.exit in the pipeline?): the mutant in hand failed.
+      if (slot.dead) return;
+      const index = slot.busy;
+      if (slot.timer) clearTimeout(slot.timer);
+      slot.busy = null;
+      if (index !== null) recordCrash(index, "worker", `worker exited with code ${code} during the run`);
+      replace(i);
+    });
     return slot;
   };
   const replace = (i: number) => {
     const old = slots[i]!;
+    old.dead = true;
     void old.worker.terminate();
     if (next < end) slots[i] = spawnSlot(i);
   };
