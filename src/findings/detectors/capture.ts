@@ -68,6 +68,13 @@ export const detectSessionGap: SessionDetector = (s) => {
   ];
 };
 
+/**
+ * Input warnings that lose no packets: timestamps stepping back (normal when several interfaces are
+ * captured at once: fixtures/formats/session-two-interfaces.pcapng) and a non-capture skipped in a
+ * directory. They are in the report's warnings; they do not make absence of evidence weaker.
+ */
+const NOT_A_LOSS: ReadonlySet<string> = new Set(["capture.time-backwards", "capture.skipped"]);
+
 function isLimit(w: ContextWarning): boolean {
   return /^limit\.|\.limit\./.test(w.code);
 }
@@ -82,7 +89,7 @@ export const detectCaptureGap: CaptureDetector = (sessions, env) => {
     const g = sessionGaps(s);
     inSessions += g.control + g.data.reduce((n, d) => n + d.bytes, 0);
   }
-  const breaks = warnings.filter((w) => !isLimit(w) && /^capture\.|truncat|cut short|broke off/i.test(w.code + " " + w.message));
+  const breaks = warnings.filter((w) => !isLimit(w) && !NOT_A_LOSS.has(w.code) && /^capture\.|truncat|cut short|broke off/i.test(w.code + " " + w.message));
   const outside = missingBytes - inSessions;
   if (complete && outside <= 0 && breaks.length === 0) return [];
   if (!complete && breaks.length === 0 && outside <= 0) return []; // only limits: limit.reached says it
