@@ -115,7 +115,7 @@ export const detectSessionLimits: SessionDetector = (s, env) => {
   const were = (n: number) => (n === 1 ? "was" : "were");
   const dropped = s.counts.droppedAnnouncements;
   if (dropped > 0)
-    parts.push(`${plural(dropped, "announcement")} over the maxAnnouncementsPerSession limit ${were(dropped)} counted but not analysed (no data channel, no address checks)`);
+    parts.push(`${plural(dropped, "announcement or transfer command", "announcements or transfer commands")} over the maxAnnouncementsPerSession limit ${were(dropped)} counted but not analysed (no data channel, no address checks)`);
   const events = s.counts.droppedTimelineEvents;
   if (events > 0) parts.push(`${plural(events, "timeline event")} over the maxTimelineEvents limit ${were(events)} dropped (frames for later evidence are missing)`);
   if (parts.length === 0) return [];
