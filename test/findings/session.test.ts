@@ -166,7 +166,7 @@ test("limit.reached for session counters and run-wide limit warnings", () => {
   const { findings } = run([s], { warnings: [{ code: "limit.maxAnnouncementsPerSession", message: "session s1: more than 10000 announcements" }, { code: "limit.maxConnections", message: "more than 200000 connections", count: 5 }] });
   const l = findings.filter((f) => f.code === "limit.reached");
   assert.equal(l.length, 2);
-  assert.match(l[0]!.message, /3 announcements over the maxAnnouncementsPerSession limit/);
+  assert.match(l[0]!.message, /3 announcements or transfer commands over the maxAnnouncementsPerSession limit/);
   assert.match(l[1]!.message, /^limit\.maxConnections: .*\(5 times\)/);
 });
 
