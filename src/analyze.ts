@@ -13,7 +13,6 @@ import type { DecodeSink, IcmpTcpError, TcpSegment } from "./decode/types.js";
 import { Assembler } from "./tcp/assembler.js";
 import { Correlator } from "./correlate/correlator.js";
 import { buildSession } from "./correlate/build.js";
-import type { SessionState } from "./correlate/state.js";
 import { detectFindings } from "./findings/detect.js";
 import type { ControlAnomaly } from "./ftp/types.js";
 import {
@@ -56,7 +55,6 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
     missingBytes: assembler.stats.missingBytes,
     warnings: [...warnings.list(), ...captureWarnings],
   });
-  const states: SessionState[] = [];
   const reports: SessionReport[] = [];
   const anomalies = new Map<string, ControlAnomaly[]>();
   const correlator = new Correlator({
@@ -65,7 +63,6 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
     controlPorts: new Set(options.controlPorts ?? []),
     showCredentials,
     onSessionFinal: (s) => {
-      states.push(s);
       const r = buildSession(s, { precisionOf, showCredentials, maxTimelineEvents: limits.maxTimelineEvents });
       reports.push(r);
       anomalies.set(s.id, s.anomalies);

@@ -61,7 +61,8 @@ export interface CorrelatorOptions {
 }
 
 export class Correlator {
-  private readonly sessions: SessionState[] = [];
+  /** Sessions not yet final; a final one is handed on and forgotten, so memory follows live sessions. */
+  private readonly sessions = new Set<SessionState>();
   private nextSession = 1;
   /** Open expectations by the announced listening port. */
   private readonly expectations = new Map<number, Expectation[]>();
@@ -80,10 +81,6 @@ export class Correlator {
 
   constructor(private readonly opts: CorrelatorOptions) {}
 
-  /** All sessions so far, in order of recognition. */
-  get allSessions(): readonly SessionState[] {
-    return this.sessions;
-  }
 
   /** The StreamHandlerFactory for the assembler. */
   readonly factory = (conn: TcpConnection): StreamHandler | null => {
@@ -115,7 +112,7 @@ export class Correlator {
 
   /** The capture is over: every session still open is finalized (the assembler has closed all connections). */
   finish(): void {
-    for (const s of this.sessions) if (!s.finalized) this.finalize(s);
+    for (const s of [...this.sessions]) if (!s.finalized) this.finalize(s);
   }
 
   // ---------------------------------------------------------------- sessions
@@ -163,7 +160,7 @@ export class Correlator {
       nextChannel: 1,
     };
     s.control = new ControlChannel(this.listenerFor(s), this.opts.limits, { serverIp: server.ip, clientIp: client.ip });
-    this.sessions.push(s);
+    this.sessions.add(s);
     this.controlConns.add(conn);
     return s;
   }
@@ -736,6 +733,11 @@ export class Correlator {
     for (const ch of s.channels) this.closeExpectation(ch);
     this.adoptUnannounced(s);
     this.opts.onSessionFinal(s);
+    // Forget it: nothing that arrives later can change a final session.
+    this.sessions.delete(s);
+    this.controlConns.delete(s.conn);
+    for (const ch of s.channels) if (ch.conn) this.channelOf.delete(ch.conn);
+    s.awaiting.clear();
   }
 
   /**
