@@ -142,7 +142,11 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
   const abort = new AbortController();
   let interrupted = false;
   const onSigint = () => {
-    if (interrupted) process.exit(EXIT.INTERRUPTED);
+    if (interrupted) {
+      // A second SIGINT exits at once: the temp output goes too (the previous report stays as it was).
+      out.abort();
+      process.exit(EXIT.INTERRUPTED);
+    }
     interrupted = true;
     abort.abort();
   };
