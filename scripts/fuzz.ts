@@ -67,6 +67,8 @@ export interface FuzzOptions {
   growthMb: number;
   /** Called with a progress line now and then. */
   onProgress?: (line: string) => void;
+  /** Self-test only: the worker spins forever (a synchronous hang) on this mutant. */
+  hangAt?: number;
 }
 
 export type FailureKind = "exception" | "schema" | "render" | "timeout" | "memory" | "leak" | "cli-exit" | "cli-stderr" | "cli-output" | "cli-timeout" | "worker";
@@ -154,6 +156,7 @@ interface InitMsg {
   tmpDir: string;
   cliEvery: number;
   growthMb: number;
+  hangAt?: number;
 }
 type ToWorker = { type: "run"; index: number } | { type: "replay"; files: string[]; limits: Partial<Limits> };
 export interface RunResult {
@@ -229,6 +232,7 @@ async function workerMain(init: InitMsg): Promise<void> {
         return;
       }
       const index = msg.index;
+      if (index === init.hangAt) for (;;); // self-test: a hang only terminate() can stop
       const mutant = mutantFor(sources, init.seed, index);
       const limits = limitsFor(init.seed, index);
       const files = mutant.files.map((b, k) => {
@@ -372,7 +376,7 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
   let mainSources: Source[] | null = null; // loaded only when a failure must be saved
   const sourcesForSaving = () => (mainSources ??= sourcePaths.map((p) => loadSource(relName(p), readFileSync(p))));
 
-  const init: InitMsg = { seed: opts.seed, sourcePaths, tmpDir, cliEvery: opts.cliEvery, growthMb: opts.growthMb };
+  const init: InitMsg = { seed: opts.seed, sourcePaths, tmpDir, cliEvery: opts.cliEvery, growthMb: opts.growthMb, ...(opts.hangAt !== undefined ? { hangAt: opts.hangAt } : {}) };
   let next = start;
   let finished = 0;
   const cliQueue: RunResult[] = [];

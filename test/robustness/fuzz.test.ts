@@ -83,6 +83,18 @@ test("the time bound stops a run that does not finish, and the mutant is saved a
   }
 });
 
+test("a mutant that hangs (a synchronous endless loop) is stopped by the time bound; the others run on", { timeout: 120_000 }, async () => {
+  const out = mkdtempSync(join(tmpdir(), "ftpcap-fuzz-test-"));
+  try {
+    const s = await runFuzz({ count: 6, seed: "hang", timeBoundMs: 3000, jobs: 2, cliEvery: 0, maxSourceBytes: 50_000, outDir: out, memMb: 512, growthMb: 256, hangAt: 2 });
+    assert.equal(s.ran, 6);
+    assert.deepEqual(s.failures.map((f) => [f.index, f.kind]), [[2, "timeout"]]);
+    assert.equal(s.reports + s.inputErrors, 5);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
+
 test("the CLI stderr check: one-line ftpcap messages pass; stack traces and stray lines fail", () => {
   assert.equal(stderrProblem(""), null);
   assert.equal(stderrProblem("ftpcap: x.pcap: offset 24: not a capture file\n"), null);
