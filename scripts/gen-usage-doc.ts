@@ -342,10 +342,10 @@ const EXAMPLES: Record<string, Example> = {
   // ---------------------------------------------------------------- ci.md
   "ci-outputs": {
     command: [
-      `${FTP} analyze --fail-on medium -o ftpcap-junit.xml ${SYN_DROPPED}; echo "exit $?"`,
+      `${FTP} analyze --fail-on high -o ftpcap-junit.xml ${SYN_DROPPED}; echo "exit $?"`,
       `${FTP} analyze --fail-on none -f markdown ${SYN_DROPPED} > summary.md; echo "exit $?"`,
       `${FTP} analyze --fail-on none -o ftpcap.sarif ${SYN_DROPPED}; echo "exit $?"`,
-      `head -c 120 summary.md; echo`,
+      `head -n 3 summary.md`,
       `jq -r '.runs[0].artifacts[0].location | "\\(.uri) \\(.uriBaseId)"' ftpcap.sarif`,
       `grep -o '<testsuites [^>]*>' ftpcap-junit.xml`,
     ].join("\n"),
