@@ -33,8 +33,8 @@ import { isMainThread, parentPort, Worker, workerData } from "node:worker_thread
 import { analyzeFiles } from "../src/analyze.js";
 import { DEFAULT_LIMITS, type Limits } from "../src/common/limits.js";
 import { InputError } from "../src/common/problems.js";
-import { FORMATS, render, renderOptions } from "../src/report/index.js";
-import { ReportSchema } from "../src/report/schema.js";
+import { FORMATS, NdjsonRecordSchema, render, renderNdjsonSession, renderOptions } from "../src/report/index.js";
+import { ReportSchema, type Finding, type SessionReport } from "../src/report/schema.js";
 import { loadSource, makeMutant, type Mutant, type Source } from "./lib/mutate.js";
 import { Prng } from "./lib/prng.js";
 
@@ -188,8 +188,11 @@ function forceGc(): () => void {
 /** Runs the pipeline on files; classifies the outcome (the worker's and --replay's core). */
 export async function checkInProcess(paths: string[], limits: Partial<Limits>, formatIndex: number): Promise<Pick<RunResult, "outcome" | "kind" | "message" | "stack">> {
   let report;
+  // Every fourth mutant also takes the streaming path (findings per session as it ends, as ndjson does).
+  const streamed: string[] = [];
+  const onSession = formatIndex % 4 === 1 ? { onSession: (s: SessionReport, f: Finding[]) => void streamed.push(renderNdjsonSession(s, f)) } : {};
   try {
-    report = await analyzeFiles(paths, { limits });
+    report = await analyzeFiles(paths, { limits, ...onSession });
   } catch (e) {
     if (e instanceof InputError) {
       const line = e.oneLine();
@@ -204,6 +207,8 @@ export async function checkInProcess(paths: string[], limits: Partial<Limits>, f
     const issue = v.error.issues[0];
     return { outcome: "fail", kind: "schema", message: `report does not validate: ${issue ? `${issue.path.join(".")}: ${issue.message}` : v.error.message}` };
   }
+  if (streamed.length !== 0 && streamed.length !== report.sessions.length)
+    return { outcome: "fail", kind: "schema", message: `${streamed.length} sessions streamed, ${report.sessions.length} in the report` };
   const format = FORMATS[formatIndex % FORMATS.length]!;
   try {
     const text = render(format, report, renderOptions({ width: 80 + (formatIndex % 3) * 40 }));
@@ -284,8 +289,8 @@ export interface CliCheck {
 }
 
 /** Runs the real CLI on files and checks exit code, stderr shape and the JSON report. */
-export function checkCli(files: string[], limits: Partial<Limits>, expect: "report" | "input-error", timeoutMs: number): Promise<CliCheck> {
-  const args = [CLI, "analyze", ...files, "--format", "json", "--no-progress", "--fail-on", "high"];
+export function checkCli(files: string[], limits: Partial<Limits>, expect: "report" | "input-error", timeoutMs: number, format: "json" | "ndjson" = "json"): Promise<CliCheck> {
+  const args = [CLI, "analyze", ...files, "--format", format, "--no-progress", "--fail-on", "high"];
   for (const [k, v] of Object.entries(limits)) args.push("--limit", `${k}=${v}`);
   return new Promise((resolveCheck) => {
     const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, FTPCAP_DEBUG: "" } });
@@ -310,8 +315,12 @@ export function checkCli(files: string[], limits: Partial<Limits>, expect: "repo
       if (expect === "report") {
         if (exit === 2) return resolveCheck({ ok: false, kind: "cli-exit", message: `in-process report but the CLI exited 2: ${stderr.slice(0, 300)}`, exit });
         try {
-          const v = ReportSchema.safeParse(JSON.parse(Buffer.concat(out).toString("utf8")));
-          if (!v.success) return resolveCheck({ ok: false, kind: "cli-output", message: `CLI JSON does not validate: ${v.error.issues[0]?.path.join(".")}: ${v.error.issues[0]?.message}`, exit });
+          const text = Buffer.concat(out).toString("utf8");
+          const docs = format === "json" ? [text] : text.split("\n").filter((l) => l.length > 0);
+          for (const d of docs) {
+            const v = (format === "json" ? ReportSchema : NdjsonRecordSchema).safeParse(JSON.parse(d));
+            if (!v.success) return resolveCheck({ ok: false, kind: "cli-output", message: `CLI ${format} does not validate: ${v.error.issues[0]?.path.join(".")}: ${v.error.issues[0]?.message}`, exit });
+          }
         } catch (e) {
           return resolveCheck({ ok: false, kind: "cli-output", message: `CLI output is not JSON: ${(e as Error).message}`, exit });
         }
@@ -407,7 +416,9 @@ export async function runFuzz(opts: FuzzOptions): Promise<FuzzSummary> {
     while (cliBusy < cliMax && cliQueue.length > 0) {
       const r = cliQueue.shift()!;
       cliBusy++;
-      void checkCli(r.files, r.limits, r.outcome === "input-error" ? "input-error" : "report", opts.timeBoundMs + 10_000).then((c) => {
+      // The sample alternates --format json and ndjson (the streaming path).
+      const format = (r.index / Math.max(1, opts.cliEvery)) % 2 === 1 ? "ndjson" : "json";
+      void checkCli(r.files, r.limits, r.outcome === "input-error" ? "input-error" : "report", opts.timeBoundMs + 10_000, format).then((c) => {
         summary.cliRuns++;
         if (!c.ok) saveFailure({ index: r.index, kind: c.kind!, message: c.message ?? "", sources: r.sources, ops: r.ops, limits: r.limits }, r.files);
         for (const f of r.files) rmSync(f, { force: true });
