@@ -13,7 +13,7 @@ import type { DecodeSink, IcmpTcpError, TcpSegment } from "./decode/types.js";
 import { Assembler } from "./tcp/assembler.js";
 import { Correlator } from "./correlate/correlator.js";
 import { buildSession } from "./correlate/build.js";
-import { detectFindings } from "./findings/detect.js";
+import { FindingCapper, detectCapture, detectSession, digestSession } from "./findings/detect.js";
 import type { ControlAnomaly } from "./ftp/types.js";
 import {
   SCHEMA_VERSION,
@@ -32,8 +32,17 @@ export interface AnalyzeOptions {
   /** Ports besides 21 whose connections are FTP control connections. */
   controlPorts?: readonly number[];
   showCredentials?: boolean;
-  /** Called as each session is final, with its findings (for streaming ndjson output). */
+  /**
+   * Called as each session is final, with its findings (verdicts already attached). Streaming
+   * writers (ndjson, json) use it to write sessions out as they complete.
+   */
   onSession?: (session: SessionReport, findings: Finding[]) => void;
+  /**
+   * Keep every session in the returned report (default). With false, `report.sessions` is empty:
+   * each session goes only to onSession and a small digest is kept for the capture-wide findings,
+   * so memory stays flat however many sessions a capture holds.
+   */
+  keepSessions?: boolean;
   onProgress?: (p: ReadProgress) => void;
   signal?: AbortSignal;
 }
@@ -44,11 +53,13 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
   const precision = new Map<number, Precision>();
   const precisionOf = (file: number): Precision => precision.get(file) ?? "us";
   const showCredentials = options.showCredentials ?? false;
+  const keepSessions = options.keepSessions ?? true;
 
-  // Known only at the end; sessions streamed earlier (ndjson) are judged with what is known then.
+  // Known at the end; a session that is final earlier is judged with what is known when it ends
+  // (a file that breaks off later does not concern a session that was over before the break).
   let captureIncomplete = false;
   let captureWarnings: Warning[] = [];
-  const findingContext = (_sessions: SessionReport[]) => ({
+  const findingContext = () => ({
     limits,
     anomalies,
     captureIncomplete,
@@ -56,7 +67,12 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
     warnings: [...warnings.list(), ...captureWarnings],
   });
   const reports: SessionReport[] = [];
+  /** What the capture-wide detectors need of each session (the session itself when kept). */
+  const digests: SessionReport[] = [];
   const anomalies = new Map<string, ControlAnomaly[]>();
+  const capper = new FindingCapper(limits.maxFindingsPerCode);
+  const findings: Finding[] = [];
+  const tally = newTally();
   const correlator = new Correlator({
     limits,
     warnings,
@@ -64,13 +80,23 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
     showCredentials,
     onSessionFinal: (s) => {
       const r = buildSession(s, { precisionOf, showCredentials, maxTimelineEvents: limits.maxTimelineEvents });
-      reports.push(r);
       anomalies.set(s.id, s.anomalies);
-      if (options.onSession) {
-        const { findings, verdicts } = detectFindings([r], findingContext([r]));
-        applyVerdicts([r], verdicts);
-        options.onSession(r, findings.filter((f) => f.session === r.id));
+      const found = detectSession(r, findingContext());
+      anomalies.delete(s.id);
+      for (const w of found.warnings) warnings.add(w);
+      applyVerdicts(r, found.verdicts);
+      const mine: Finding[] = [];
+      for (const d of found.drafts) {
+        const f = capper.add(d);
+        if (f) mine.push(f);
       }
+      findings.push(...mine);
+      count(tally, r);
+      if (keepSessions) {
+        reports.push(r);
+        digests.push(r);
+      } else digests.push(digestSession(r));
+      options.onSession?.(r, mine);
     },
   });
   const assembler = new Assembler(correlator.factory, limits, warnings);
@@ -94,25 +120,27 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
     ...(options.signal ? { signal: options.signal } : {}),
   });
   summaries.forEach((s, i) => precision.set(i, s.precision));
+  captureIncomplete = summaries.some((s) => !s.complete);
+  captureWarnings = summaries.flatMap((s) => s.warnings);
   decoder.finish?.();
   assembler.finish();
   correlator.finish();
 
-  reports.sort((a, b) => Number(a.id.slice(1)) - Number(b.id.slice(1)));
-  captureIncomplete = summaries.some((s) => !s.complete);
-  captureWarnings = summaries.flatMap((s) => s.warnings);
-  const { findings, verdicts, warnings: detectorWarnings } = detectFindings(reports, findingContext(reports));
-  for (const w of detectorWarnings) warnings.add(w);
-  applyVerdicts(reports, verdicts);
+  reports.sort(bySessionId);
+  digests.sort(bySessionId);
+  const wide = detectCapture(digests, findingContext());
+  for (const w of wide.warnings) warnings.add(w);
+  for (const d of wide.drafts) {
+    const f = capper.add(d);
+    if (f) findings.push(f);
+  }
+  findings.push(...capper.finish());
   sortFindings(findings);
 
   const allWarnings: Warning[] = warnings.list();
   const captures: CaptureReport[] = summaries.map((s) => captureReport(s));
   const ds = decoder.stats;
   const worst = findings.reduce<Severity | null>((w, f) => (w === null || SEVERITY_RANK[f.severity] > SEVERITY_RANK[w] ? f.severity : w), null);
-  const count = (st: string) => reports.reduce((n, r) => n + r.dataChannels.filter((d) => d.transfer?.status === st).length, 0);
-  const modes: Record<string, number> = {};
-  for (const r of reports) modes[r.mode] = (modes[r.mode] ?? 0) + 1;
   const bySeverity = { info: 0, low: 0, medium: 0, high: 0 };
   for (const f of findings) bySeverity[f.severity]++;
 
@@ -123,17 +151,10 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
     summary: {
       captures: captures.length,
       packets: summaries.reduce((n, s) => n + s.packets, 0),
-      sessions: reports.length,
-      dataChannels: reports.reduce((n, r) => n + r.dataChannels.length, 0),
-      transfers: {
-        total: reports.reduce((n, r) => n + r.dataChannels.filter((d) => d.transfer).length, 0),
-        complete: count("complete"),
-        failed: count("failed"),
-        aborted: count("aborted"),
-        incomplete: count("incomplete"),
-        unknown: count("unknown"),
-      },
-      modes,
+      sessions: tally.sessions,
+      dataChannels: tally.dataChannels,
+      transfers: tally.transfers,
+      modes: tally.modes,
       findings: bySeverity,
       worstSeverity: worst,
     },
@@ -154,12 +175,38 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
   };
 }
 
-function applyVerdicts(reports: SessionReport[], verdicts: Map<string, string>): void {
-  for (const r of reports)
-    for (const d of r.dataChannels) {
-      const v = verdicts.get(`${r.id}/${d.id}`);
-      if (v && d.transfer) d.transfer.verdict = v;
-    }
+function applyVerdicts(r: SessionReport, verdicts: Map<string, string>): void {
+  for (const d of r.dataChannels) {
+    const v = verdicts.get(`${r.id}/${d.id}`);
+    if (v && d.transfer) d.transfer.verdict = v;
+  }
+}
+
+/** Summary counters, kept as sessions complete (the sessions themselves may not be kept). */
+interface Tally {
+  sessions: number;
+  dataChannels: number;
+  transfers: { total: number; complete: number; failed: number; aborted: number; incomplete: number; unknown: number };
+  modes: Record<string, number>;
+}
+
+function newTally(): Tally {
+  return { sessions: 0, dataChannels: 0, transfers: { total: 0, complete: 0, failed: 0, aborted: 0, incomplete: 0, unknown: 0 }, modes: {} };
+}
+
+function count(t: Tally, r: SessionReport): void {
+  t.sessions++;
+  t.dataChannels += r.dataChannels.length;
+  t.modes[r.mode] = (t.modes[r.mode] ?? 0) + 1;
+  for (const d of r.dataChannels) {
+    if (!d.transfer) continue;
+    t.transfers.total++;
+    t.transfers[d.transfer.status]++;
+  }
+}
+
+function bySessionId(a: SessionReport, b: SessionReport): number {
+  return Number(a.id.slice(1)) - Number(b.id.slice(1));
 }
 
 const RANK_DESC = (a: Finding, b: Finding) => SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity];

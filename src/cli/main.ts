@@ -15,6 +15,7 @@ import { VERSION } from "../version.js";
 import { EXIT } from "./exit.js";
 import { fileSink, stdoutSink, type OutputSink } from "./output.js";
 import { makeProgress } from "./progress.js";
+import { SessionSpool } from "./spool.js";
 
 const FORMATS = ["table", "json", "ndjson", "markdown", "html", "sarif", "junit"] as const;
 type Format = (typeof FORMATS)[number];
@@ -152,6 +153,7 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
   };
   process.on("SIGINT", onSigint);
 
+  const spool = format === "json" ? new SessionSpool(opts.showCredentials) : null;
   const wanted = new Set(opts.session);
   const keep = (id: string) => wanted.size === 0 || wanted.has(id);
   let report: Report;
@@ -162,14 +164,18 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
       limits,
       signal: abort.signal,
       onProgress: progress.update,
+      // json and ndjson stream: sessions leave memory as they complete (flat memory on huge captures).
       ...(format === "ndjson"
-        ? { onSession: (s, findings) => { if (keep(s.id)) out.write(renderNdjsonSession(s, findings, { showCredentials: opts.showCredentials })); } }
-        : {}),
+        ? { keepSessions: false, onSession: (s, findings) => { if (keep(s.id)) out.write(renderNdjsonSession(s, findings, { showCredentials: opts.showCredentials })); } }
+        : format === "json"
+          ? { keepSessions: false, onSession: (s) => { if (keep(s.id)) spool!.add(s); } }
+          : {}),
     });
   } catch (e) {
     progress.done();
     process.off("SIGINT", onSigint);
     out.abort();
+    spool?.dispose();
     if (e instanceof InputError) {
       process.stderr.write(`ftpcap: ${e.oneLine()}\n`);
       return EXIT.USAGE;
@@ -189,20 +195,24 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
   if (interrupted) {
     if (!opts.output) {
       out.abort();
+      spool?.dispose();
       process.stderr.write("ftpcap: interrupted\n");
       return EXIT.INTERRUPTED;
     }
     process.stderr.write(`ftpcap: interrupted; writing the report of what was read to ${opts.output}\n`);
   }
   try {
-    out.write(format === "ndjson" ? renderNdjsonSummary(report) : render(format, report, renderOpts));
+    if (spool) spool.writeDocument(report, (t) => out.write(t));
+    else out.write(format === "ndjson" ? renderNdjsonSummary(report) : render(format, report, renderOpts));
     out.commit();
   } catch (e) {
     out.abort();
+    spool?.dispose();
     if ((e as NodeJS.ErrnoException).code === "EPIPE") return EXIT.OK;
     process.stderr.write(`ftpcap: cannot write the report: ${(e as Error).message}\n`);
     return EXIT.USAGE;
   }
+  spool?.dispose();
   for (const c of report.captures) {
     if (!c.complete) process.stderr.write(`ftpcap: warning: ${c.file} was not read to the end; the report covers what came before (see warnings)\n`);
   }

@@ -24,6 +24,7 @@ import {
 } from "./detectors/port.js";
 import { detectAsciiBinary, detectTransferFailed, detectTransferIncomplete } from "./detectors/transfer.js";
 import type { CaptureDetector, ContextWarning, DetectorEnv, FindingContext, FindingDraft, FindingsResult, SessionDetector } from "./types.js";
+export type { FindingDraft } from "./types.js";
 import { verdictFor } from "./verdict.js";
 
 export { CATALOGUE, FINDING_CODES, isFindingCode, type CatalogueEntry, type FindingCode } from "./catalogue.js";
@@ -101,6 +102,107 @@ export function finalize(d: FindingDraft): Finding {
     message: d.message.replace(/\s+/g, " ").trim(),
     remedy: d.remedy ?? entry.remedy,
   };
+}
+
+/**
+ * The per-session half of detectFindings: one finished session's drafts and verdicts. Streaming
+ * callers run it as each session is final, keep only `digestSession(s)`, and run the capture-wide
+ * half at the end.
+ */
+export function detectSession(s: SessionReport, ctx: FindingContext): { drafts: FindingDraft[]; verdicts: Map<string, string>; warnings: ContextWarning[] } {
+  const env: DetectorEnv = { ctx, sessions: [s] };
+  const warnings: ContextWarning[] = [];
+  const drafts: FindingDraft[] = [];
+  for (const [name, d] of SESSION_DETECTORS) {
+    try {
+      drafts.push(...d(s, env));
+    } catch (e) {
+      warnings.push({ code: "findings.detector-error", message: `detector ${name} failed: ${e instanceof Error ? e.message : String(e)}`.slice(0, 300) });
+    }
+  }
+  const verdicts = new Map<string, string>();
+  for (const ch of s.dataChannels) {
+    try {
+      const v = verdictFor(s, ch, env);
+      if (v) verdicts.set(`${s.id}/${ch.id}`, v);
+    } catch (e) {
+      warnings.push({ code: "findings.verdict-error", message: `verdict for ${s.id}/${ch.id} failed: ${e instanceof Error ? e.message : String(e)}`.slice(0, 300) });
+    }
+  }
+  return { drafts, verdicts, warnings };
+}
+
+/** The capture-wide half: detectors over all sessions (full reports or their digests). */
+export function detectCapture(sessions: readonly SessionReport[], ctx: FindingContext): { drafts: FindingDraft[]; warnings: ContextWarning[] } {
+  const env: DetectorEnv = { ctx, sessions };
+  const warnings: ContextWarning[] = [];
+  const drafts: FindingDraft[] = [];
+  for (const [name, d] of CAPTURE_DETECTORS) {
+    try {
+      drafts.push(...d(sessions, env));
+    } catch (e) {
+      warnings.push({ code: "findings.detector-error", message: `detector ${name} failed: ${e instanceof Error ? e.message : String(e)}`.slice(0, 300) });
+    }
+  }
+  return { drafts, warnings };
+}
+
+/**
+ * What the capture-wide detectors read of a session, and nothing more: its scalars, the control
+ * lane's commands, login replies, 5xx replies and gaps (brute force, capture.gap), and the data
+ * channels whose connections lost bytes. A few hundred bytes instead of the whole session, so a
+ * streaming run keeps memory flat in the number of sessions.
+ */
+export function digestSession(s: SessionReport): SessionReport {
+  const timeline = s.timeline.filter(
+    (e) => e.lane === "control" && (e.kind === "command" || e.kind === "login" || e.kind === "gap" || (e.kind === "reply" && /^5\d\d\b/.test(e.summary))),
+  ).map((e) => (e.kind === "command" ? { ...e, summary: /^\S*/.exec(e.summary)![0] } : e));
+  const lossy = s.dataChannels.filter((d) => d.connection && d.connection.missingBytes.toClient + d.connection.missingBytes.toServer > 0);
+  for (const d of lossy) for (const e of s.timeline) if (e.lane === d.id && e.kind === "data.gap") timeline.push(e);
+  return { ...s, commands: [], timeline, dataChannels: lossy };
+}
+
+/**
+ * cap() for a stream of findings: the first `max` of each code are kept as they come; the rest are
+ * counted and summed up by finish() in one finding per code.
+ */
+export class FindingCapper {
+  private readonly kept = new Map<string, number>();
+  private readonly omitted = new Map<string, { n: number; sessions: Set<string> }>();
+  constructor(private readonly max: number) {}
+
+  /** The finalized finding if it is kept, null if only counted. */
+  add(d: FindingDraft | Finding): Finding | null {
+    const k = this.kept.get(d.code) ?? 0;
+    if (k < this.max) {
+      this.kept.set(d.code, k + 1);
+      return "severity" in d ? d : finalize(d);
+    }
+    const o = this.omitted.get(d.code) ?? { n: 0, sessions: new Set<string>() };
+    o.n++;
+    if (d.session && o.sessions.size < 100_000) o.sessions.add(d.session);
+    this.omitted.set(d.code, o);
+    return null;
+  }
+
+  finish(): Finding[] {
+    const out: Finding[] = [];
+    for (const [code, o] of this.omitted) {
+      const entry = CATALOGUE[code as FindingCode];
+      out.push({
+        code,
+        severity: entry.severity,
+        title: entry.title,
+        session: null,
+        dataChannel: null,
+        file: 0,
+        frames: [],
+        message: `${o.n} more ${code} finding${o.n === 1 ? "" : "s"}${o.sessions.size ? ` in ${o.sessions.size} session${o.sessions.size === 1 ? "" : "s"}` : ""} omitted: only the first ${this.max} of each code are listed (limit maxFindingsPerCode).`,
+        remedy: entry.remedy,
+      });
+    }
+    return out;
+  }
 }
 
 export function detectFindings(sessions: readonly SessionReport[], ctx: FindingContext): FindingsResult {
