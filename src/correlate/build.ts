@@ -105,7 +105,7 @@ export function buildSession(s: SessionState, o: BuildOptions): SessionReport {
       frame: rec.cmd.at.frame,
       time: t(rec.cmd.at),
       verb: rec.cmd.verb,
-      argument: rec.cmd.verb === "PASS" && !o.showCredentials ? "<redacted>" : rec.cmd.arg,
+      argument: (rec.cmd.verb === "PASS" || rec.cmd.verb === "ACCT") && !o.showCredentials && rec.cmd.arg !== "" ? "<redacted>" : rec.cmd.arg,
       replies: rec.replies.map((r) => ({ code: r.code, file: r.at.file, frame: r.at.frame })),
       replyCode: rec.final ? rec.final.code : null,
       replyFrame: rec.final ? rec.final.at.frame : null,

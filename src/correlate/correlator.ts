@@ -308,7 +308,8 @@ export class Correlator {
         }
       }
     }
-    const shown = v === "PASS" && !this.opts.showCredentials ? "PASS <redacted>" : cmd.raw;
+    // PASS carries the password, ACCT often a second secret (RFC 959 §4.1.1): both are redacted.
+    const shown = (v === "PASS" || v === "ACCT") && !this.opts.showCredentials ? `${v} <redacted>` : cmd.raw;
     this.entry(s, cmd.at, "command", "control", "client", shown);
   }
 

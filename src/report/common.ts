@@ -195,7 +195,7 @@ export function fmtLogin(s: SessionReport): string {
 // ---------------------------------------------------------------------------------------------
 // Credentials
 
-const PASS_RE = /^(\s*PASS)(\s+)(.*)$/is;
+const PASS_RE = /^(\s*(?:PASS|ACCT))(\s+)(.*)$/is;
 
 /** A timeline summary with the PASS argument replaced, when it is a PASS command. */
 export function redactSummary(ev: TimelineEvent): string {
