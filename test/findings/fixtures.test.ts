@@ -179,3 +179,68 @@ test("fixtures: AUTH TLS (curl, lftp) -> control.tls on the 234, nothing else ab
     assert.deepEqual(x.r.findings.filter((g) => SEVERITY_RANK[g.severity] > 0).map((g) => g.code), [], sc);
   }
 });
+
+test("fixture vsftpd-pasv-no-connection: data.no-connection names the 227/229, the RETR/LIST and the 425; no SYN to the passive port exists", async (t) => {
+  const x = await load(t, "vsftpd-pasv-no-connection");
+  if (!x) return;
+  // The situation itself, read independently: the only SYNs are the control connection's.
+  assert.deepEqual(
+    x.frames.filter((p) => p.proto === "tcp" && p.flags & SYN && !(p.flags & ACK)).map((p) => p.dport),
+    [21],
+    "no data-connection SYN in the capture",
+  );
+  const fs = of(x.r, "data.no-connection");
+  assert.equal(fs.length, 2, x.r.findings.map((f) => f.code).join(", "));
+  for (const [f, reply, cmd] of [
+    [fs[0]!, "227 ", "RETR pub/small.bin"],
+    [fs[1]!, "229 ", "LIST pub"],
+  ] as const) {
+    const ps = payloads(f, x.frames);
+    const ann = ps.find((p) => p.startsWith(reply));
+    assert.ok(ann, `${reply}frame`);
+    assert.ok(ps.some((p) => p.startsWith(cmd)), `${cmd} frame`);
+    assert.ok(ps.some((p) => p.startsWith("425 Failed to establish connection")), "425 frame");
+    // The port the finding names is the one the reply announced.
+    const port = reply === "227 " ? (([a, b]) => Number(a) * 256 + Number(b))(ann!.match(/,(\d+),(\d+)\)/)!.slice(1)) : Number(ann!.match(/\|\|\|(\d+)\|/)![1]);
+    assert.match(f.message, new RegExp(`^Passive mode: ${reply === "227 " ? "PASV" : "EPSV"} announced 10\\.99\\.0\\.1:${port} .* no SYN from the client \\(10\\.99\\.0\\.2\\) toward it`));
+  }
+  for (const code of ["data.syn-unanswered", "data.rejected", "data.not-captured"]) assert.equal(of(x.r, code).length, 0, code);
+});
+
+test("fixture pyftpdlib-pasv-privileged-port: every 227 naming a port below 1024 is a pasv.privileged-port with the client's SYN to it", async (t) => {
+  const x = await load(t, "pyftpdlib-pasv-privileged-port");
+  if (!x) return;
+  const replies = x.frames.filter((p) => p.payload.startsWith("227 "));
+  assert.equal(replies.length, 2, "two PASV replies in the capture");
+  const fs = of(x.r, "pasv.privileged-port");
+  assert.ok(fs.length >= 1);
+  const named = new Set(fs.flatMap((f) => f.frames));
+  for (const r of replies) {
+    const [, hi, lo] = r.payload.match(/\(10,99,0,1,(\d+),(\d+)\)/)!;
+    const port = Number(hi) * 256 + Number(lo);
+    assert.ok(port >= 900 && port <= 909, `227 at frame ${r.frame} names port ${port}`);
+    assert.ok(named.has(r.frame), `227 at frame ${r.frame} is evidence`);
+    const f = fs.find((g) => g.frames.includes(r.frame))!;
+    const syn = packets(f, x.frames).find((p) => p.proto === "tcp" && p.flags & SYN && !(p.flags & ACK));
+    assert.ok(syn && syn.src === "10.99.0.2" && syn.dst === "10.99.0.1" && syn.dport === port, `client SYN to port ${port}`);
+    assert.match(f.message, new RegExp(`connect to port ${port} \\(privileged.*\\) on 10\\.99\\.0\\.1.*The client did connect \\(frame ${syn!.frame}\\)`));
+  }
+  assert.deepEqual(x.r.findings.filter((f) => f.code !== "pasv.privileged-port" && SEVERITY_RANK[f.severity] > SEVERITY_RANK.info).map((f) => f.code), []);
+  for (const d of x.r.sessions[0]!.dataChannels) assert.equal(d.transfer?.status, "complete", d.id);
+});
+
+test("fixture vsftpd-port-external-address: PORT/EPRT naming 203.0.113.5 from 10.99.0.2 -> port.external-address, not a bounce", async (t) => {
+  const x = await load(t, "vsftpd-port-external-address");
+  if (!x) return;
+  // Captured in the server namespace: nothing ever went toward the announced address.
+  assert.ok(!x.frames.some((p) => p.dst === "203.0.113.5" || p.src === "203.0.113.5"), "no packet to or from 203.0.113.5");
+  const f = one(x.r, "port.external-address");
+  const ps = payloads(f, x.frames);
+  assert.ok(ps.some((p) => p.startsWith("PORT 203,0,113,5,195,80")), "PORT frame");
+  assert.ok(ps.some((p) => p.startsWith("EPRT |1|203.0.113.5|50000|")), "EPRT frame");
+  assert.ok(ps.some((p) => p.startsWith("500 Illegal PORT command")), "500 to PORT");
+  assert.ok(ps.some((p) => p.startsWith("500 Illegal EPRT command")), "500 to EPRT");
+  assert.match(f.message, /203\.0\.113\.5 is public while the control client 10\.99\.0\.2 is private/);
+  assert.match(f.message, /no data connection for it appears in the capture/);
+  for (const code of ["port.bounce", "port.nat-unrewritten", "port.privileged-target", "data.no-connection"]) assert.equal(of(x.r, code).length, 0, code);
+});
