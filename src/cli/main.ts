@@ -75,7 +75,7 @@ export async function main(argv: string[]): Promise<number> {
     .option("--session <id>", "only report this session (repeatable), e.g. s2", collect, [] as string[])
     .option("--show-credentials", "show passwords in the report (redacted by default)", false)
     .option("--no-color", "no ANSI colors (also: NO_COLOR set, or output not a terminal)")
-    .option("--max-diagrams <n>", "sequence diagrams drawn in markdown and html", "20")
+    .option("--max-diagrams <n>", "sessions drawn as diagrams (table ladders, markdown, html)", "20")
     .option("--width <columns>", "table width (default: the terminal's, or 100)")
     .option("--limit <name=value>", "change a named limit (repeatable); see --help-limits", collect, [] as string[])
     .option("--no-progress", "no progress line on standard error")

@@ -310,7 +310,7 @@ export const CATALOGUE = {
       "A named limit (announcements per session, timeline events, unlinked connections, tracked connections, " +
       "buffered bytes ...) was reached, so some facts were counted but not analysed. Findings that rely on absence " +
       "(no SYN, no reply) are weaker for the affected sessions.",
-    remedy: "Re-run with the named limit raised (see `ftpcap --help` for the option), or split the capture.",
+    remedy: "Re-run with the named limit raised (`--limit name=value`; `ftpcap --help-limits` lists them), or split the capture.",
   },
 } as const satisfies Record<string, CatalogueEntry>;
 
