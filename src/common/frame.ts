@@ -38,11 +38,21 @@ export function compareTime(a: { sec: number; nsec: number }, b: { sec: number; 
 export type Precision = "us" | "ns";
 
 /** ISO-8601 in UTC with 6 or 9 fractional digits, matching the capture's precision. */
+let lastSec = NaN;
+let lastBase = "";
+
 export function isoTime(t: { sec: number; nsec: number }, precision: Precision): string {
-  const d = new Date(t.sec * 1000);
-  // Hostile captures carry any 64-bit timestamp; Date covers ±8.64e15 ms. Out of range: say so, don't throw.
-  if (!Number.isFinite(d.getTime())) return `invalid-time(${t.sec}.${String(t.nsec).padStart(9, "0")})`;
-  const base = d.toISOString(); // 2024-01-02T03:04:05.000Z
+  // A report formats tens of thousands of times, mostly within the same second: the date part is cached.
+  let base: string;
+  if (t.sec === lastSec) base = lastBase;
+  else {
+    const d = new Date(t.sec * 1000);
+    // Hostile captures carry any 64-bit timestamp; Date covers ±8.64e15 ms. Out of range: say so, don't throw.
+    if (!Number.isFinite(d.getTime())) return `invalid-time(${t.sec}.${String(t.nsec).padStart(9, "0")})`;
+    base = d.toISOString(); // 2024-01-02T03:04:05.000Z
+    lastSec = t.sec;
+    lastBase = base;
+  }
   const frac = precision === "ns" ? String(t.nsec).padStart(9, "0") : String(Math.floor(t.nsec / 1000)).padStart(6, "0");
   return `${base.slice(0, 19)}.${frac}Z`;
 }

@@ -69,6 +69,8 @@ export class Correlator {
   /** Connections nothing has claimed yet, by the listening (TCP server) port; FIFO-bounded. */
   private readonly unlinked = new Map<number, TcpConnection[]>();
   private readonly unlinkedOrder: TcpConnection[] = [];
+  /** The same connections by host pair, for a finished session looking for connections nobody announced. */
+  private readonly unlinkedByPair = new Map<string, Set<TcpConnection>>();
   private unlinkedHead = 0;
   /** Data connection -> its channel. */
   private readonly channelOf = new Map<TcpConnection, ChannelState>();
@@ -212,7 +214,10 @@ export class Correlator {
         if (verdict === "ftp") {
           decided = true;
           this.promote(conn, kept);
-        } else if (verdict === "not-ftp" || seen > PROBE_BYTES) decided = true;
+        } else if (verdict === "not-ftp" || seen > PROBE_BYTES) {
+          decided = true;
+          handler.checkOverlaps = false; // not FTP: its bytes are only counted from here on
+        }
         if (decided) {
           kept.length = 0;
           partial[0] = partial[1] = "";
@@ -638,7 +643,7 @@ export class Correlator {
     }
     if (pick < 0) return null;
     const conn = list[pick]!;
-    list.splice(pick, 1);
+    this.forget(conn);
     return { conn, reason };
   }
 
@@ -662,6 +667,7 @@ export class Correlator {
       probe.onData = h.onData;
       probe.onGap = h.onGap;
       probe.onClose = h.onClose;
+      probe.checkOverlaps = false;
       this.probeOf.delete(conn);
     }
   }
@@ -691,9 +697,19 @@ export class Correlator {
     let list = this.unlinked.get(conn.server.port);
     if (!list) this.unlinked.set(conn.server.port, (list = []));
     list.push(conn);
+    const key = pairKey(conn.client.ip, conn.server.ip);
+    let set = this.unlinkedByPair.get(key);
+    if (!set) this.unlinkedByPair.set(key, (set = new Set()));
+    set.add(conn);
   }
 
   private forget(conn: TcpConnection): void {
+    const key = pairKey(conn.client.ip, conn.server.ip);
+    const set = this.unlinkedByPair.get(key);
+    if (set) {
+      set.delete(conn);
+      if (set.size === 0) this.unlinkedByPair.delete(key);
+    }
     const list = this.unlinked.get(conn.server.port);
     if (!list) return;
     const i = list.indexOf(conn);
@@ -705,6 +721,8 @@ export class Correlator {
 
   private dataHandler(ch: ChannelState): StreamHandler {
     return {
+      // Data bytes are counted and sampled, not parsed: no sampled overlap check (docs/tcp.md).
+      checkOverlaps: false,
       onData: (side, buf, start, end) => {
         // Sample the bytes flowing in the transfer's direction: toward the FTP client for downloads and
         // listings, toward the server for uploads. Until a transfer is bound, sample whatever comes first.
@@ -750,31 +768,28 @@ export class Correlator {
     const b = s.conn.server.ip;
     const start = s.conn.firstSeen;
     const end = s.conn.closedAt ?? s.conn.lastSeen;
-    for (const [port, list] of this.unlinked) {
-      for (let i = 0; i < list.length; ) {
-        const c = list[i]!;
-        const pair = (c.client.ip === a && c.server.ip === b) || (c.client.ip === b && c.server.ip === a);
-        const t = c.syn ?? c.firstSeen;
-        if (pair && !this.controlConns.has(c) && secondsBetween(start, t) >= 0 && secondsBetween(t, end) >= 0) {
-          list.splice(i, 1);
-          const ch = this.bareChannel(s);
-          const ftpServerIp = s.ftpClientSide === 0 ? b : a;
-          // Who opened it tells the mode: the FTP server connecting out is active, the client is passive.
-          ch.mode = "unknown";
-          ch.conn = c;
-          ch.ftpClientSide = c.client.ip === ftpServerIp ? 1 : 0;
-          ch.inferred = true;
-          ch.inferredReason = s.tls
-            ? "linked by host pair and timing: the announcement was inside the encrypted control channel"
-            : "no announcement names this connection; linked by host pair and timing";
-          this.channelOf.set(c, ch);
-          const icmp = this.icmpOf.get(c);
-          if (icmp) ch.icmp = icmp;
-        } else i++;
-      }
-      if (list.length === 0) this.unlinked.delete(port);
+    const candidates = this.unlinkedByPair.get(pairKey(a, b));
+    if (!candidates) return;
+    for (const c of [...candidates]) {
+      const t = c.syn ?? c.firstSeen;
+      if (this.controlConns.has(c) || secondsBetween(start, t) < 0 || secondsBetween(t, end) < 0) continue;
+      this.forget(c);
+      const ch = this.bareChannel(s);
+      const ftpServerIp = s.ftpClientSide === 0 ? b : a;
+      // Who opened it tells the mode: the FTP server connecting out is active, the client is passive.
+      ch.mode = "unknown";
+      ch.conn = c;
+      ch.ftpClientSide = c.client.ip === ftpServerIp ? 1 : 0;
+      ch.inferred = true;
+      ch.inferredReason = s.tls
+        ? "linked by host pair and timing: the announcement was inside the encrypted control channel"
+        : "no announcement names this connection; linked by host pair and timing";
+      this.channelOf.set(c, ch);
+      const icmp = this.icmpOf.get(c);
+      if (icmp) ch.icmp = icmp;
     }
   }
+
 
   /** Add a timeline entry, bounded by Limits.maxTimelineEvents. */
   entry(s: SessionState, at: FrameMark, kind: Entry["kind"], lane: string, from: Entry["from"], summary: string): void {
@@ -790,6 +805,10 @@ export class Correlator {
 function typeOf(arg: string): TransferType | null {
   const c = arg.trim().charAt(0).toUpperCase();
   return c === "A" ? "ascii" : c === "I" ? "binary" : c === "E" ? "ebcdic" : c === "L" ? "local" : null;
+}
+
+function pairKey(x: string, y: string): string {
+  return x < y ? `${x} ${y}` : `${y} ${x}`;
 }
 
 export function fmtEp(ip: string, port: number): string {

@@ -36,8 +36,13 @@ function u16(m: string): string {
  * JSON.stringify (ES2019 well-formed stringify).
  */
 export function safeJson(value: unknown, indent?: number): string {
-  return JSON.stringify(value, null, indent).replace(UNSAFE_IN_JSON_TEXT, u16);
+  const text = JSON.stringify(value, null, indent);
+  // Almost every report is printable ASCII plus newlines: one cheap scan skips the Unicode-class pass.
+  return ONLY_PLAIN_ASCII.test(text) ? text : text.replace(UNSAFE_IN_JSON_TEXT, u16);
 }
+
+/** Printable ASCII and "\n" only: nothing the escaping pass would change. */
+const ONLY_PLAIN_ASCII = /^[\x20-\x7e\n]*$/;
 
 export function renderJson(report: Report, opts: Pick<RenderOptions, "showCredentials">): string {
   return safeJson(shown(report, opts), 2) + "\n";

@@ -797,6 +797,11 @@ export class Assembler {
     this.stats.bytes += n;
     const h = d.flow.handler;
     if (h === null) return;
+    if (h.checkOverlaps === false) {
+      d.ringFilled = 0; // nothing sampled from here on: nothing to compare a later retransmission with
+      h.onData(d.side, buf, start, end, at);
+      return;
+    }
     let ring = d.ring;
     if (ring === null && !d.ringTried) ring = this.allocRing(d);
     if (ring !== null) {

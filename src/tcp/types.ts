@@ -69,6 +69,14 @@ export type TcpEventKind = "syn" | "syn-ack" | "ack" | "fin" | "rst";
 
 export interface StreamHandler {
   /**
+   * Compare retransmitted bytes with what was already delivered (a sampled window of the last
+   * 64 KiB, counted as `conflictingOverlaps`). Default true. A handler that only counts bytes (an
+   * FTP data connection) sets it false: the sampling costs a pass over every delivered segment,
+   * and bytes still held out of order are compared exactly either way. Read on every delivery, so
+   * it may change during the connection.
+   */
+  checkOverlaps?: boolean;
+  /**
    * Bytes of one direction, in order, each sequence byte once: `buf[start, end)`.
    * `buf` may be a view of the packet or of the reassembly buffer: valid only during the call.
    * `at` is the frame that carried these bytes — for bytes held out of order and handed on later,
