@@ -41,8 +41,11 @@ export function safeJson(value: unknown, indent?: number): string {
   return ONLY_PLAIN_ASCII.test(text) ? text : text.replace(UNSAFE_IN_JSON_TEXT, u16);
 }
 
-/** Printable ASCII and "\n" only: nothing the escaping pass would change. */
-const ONLY_PLAIN_ASCII = /^[\x20-\x7e\n]*$/;
+/**
+ * Printable ASCII, "\n", and the few symbols ftpcap's own sentences use (§ · µ ÿ — … → ─ ═ ▶ ◀):
+ * nothing the escaping pass would change (none of them is Cc, Cf, Zl or Zp).
+ */
+const ONLY_PLAIN_ASCII = /^[\x20-\x7e\n\u00a7\u00b7\u00b5\u00ff\u2014\u2026\u2192\u2500\u2550\u25b6\u25c0]*$/;
 
 export function renderJson(report: Report, opts: Pick<RenderOptions, "showCredentials">): string {
   return safeJson(shown(report, opts), 2) + "\n";
