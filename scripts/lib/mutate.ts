@@ -61,7 +61,10 @@ const MAX_MODEL_BYTES = 8 * 1024 * 1024;
 export const MAX_MUTANT_BYTES = 6 * 1024 * 1024;
 
 /** Parses a well-formed pcap or pcapng; null when it is neither (or is damaged: the fuzzer then flips bytes only). */
-export function parseCapture(bytes: Uint8Array): CaptureModel | null {
+export function parseCapture(input: Uint8Array): CaptureModel | null {
+  // A Buffer's slice() is a view: every record would share the caller's bytes and mutations would
+  // write through into the source. A plain Uint8Array's slice() copies.
+  const bytes = plain(input);
   if (bytes.length < 24 || bytes.length > MAX_MODEL_BYTES) return null;
   const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const m = dv.getUint32(0, false);
@@ -842,14 +845,14 @@ function byteOp(bytes: Uint8Array, layout: Layout, format: "pcap" | "pcapng", le
       const junk = new Uint8Array(r.pick([1, 3, 4, 16, 100]));
       r.fill(junk);
       c.ops.push(`insert ${junk.length} random bytes at ${at}`);
-      return Buffer.concat([bytes.subarray(0, at), junk, bytes.subarray(at)]);
+      return new Uint8Array(Buffer.concat([bytes.subarray(0, at), junk, bytes.subarray(at)]));
     }
     case 8: {
       const a = r.int(0, bytes.length - 1);
       const n = r.int(1, Math.min(4096, bytes.length - a));
       const at = r.int(0, bytes.length);
       c.ops.push(`copy ${n} bytes from ${a} to ${at}`);
-      return Buffer.concat([bytes.subarray(0, at), bytes.subarray(a, a + n), bytes.subarray(at)]);
+      return new Uint8Array(Buffer.concat([bytes.subarray(0, at), bytes.subarray(a, a + n), bytes.subarray(at)]));
     }
     default: {
       const a = r.int(0, bytes.length - 1);
@@ -883,7 +886,13 @@ export interface Source {
   gzip: boolean;
 }
 
-export function loadSource(name: string, raw: Uint8Array): Source {
+/** A plain Uint8Array copy of `b` (never a Buffer: its slice() would be a view, not a copy). */
+function plain(b: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(b) === Uint8Array.prototype ? b : new Uint8Array(b);
+}
+
+export function loadSource(name: string, input: Uint8Array): Source {
+  const raw = new Uint8Array(input);
   let bytes = raw;
   let gzip = false;
   if (raw[0] === 0x1f && raw[1] === 0x8b) {
