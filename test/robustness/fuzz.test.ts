@@ -34,7 +34,7 @@ test(`short fuzz run: ${COUNT} mutants, seed ${SEED}, no failure`, { timeout: 60
     t.diagnostic(formatSummary(s));
     assert.equal(s.ran, COUNT);
     assert.equal(s.failures.length, 0, formatSummary(s));
-    assert.ok(s.reports > COUNT / 2, "most mutants still read as captures");
+    assert.ok(s.reports > COUNT * 0.75, `most mutants still read as captures (${s.reports} of ${COUNT})`);
     assert.ok(s.inputErrors > 0, "some mutants are rejected whole (InputError), as they should be");
     assert.ok(s.cliRuns >= COUNT / 100 - 1, "a sample went through the real CLI");
   } finally {
