@@ -34,6 +34,22 @@ const WALKER = join(HERE, "lib", "baseline-walk.js");
 /** The ftpcap CLI to measure; `--ftpcap PATH` measures another build (e.g. a worktree of an older commit). */
 let FTPCAP = join(ROOT, "bin", "ftpcap.js");
 
+/**
+ * Node options the ftpcap command sets for itself in its shebang (`#!/usr/bin/env -S node
+ * --max-semi-space-size=2`): `node bin/ftpcap.js` would skip them, so the bench passes them on and
+ * measures what the installed command runs.
+ */
+export function shebangNodeFlags(path: string): string[] {
+  let first = "";
+  try {
+    first = readFileSync(path, "utf8").split("\n", 1)[0] ?? "";
+  } catch {
+    return [];
+  }
+  const m = /^#!\S*(?:env\s+(?:-S\s+)?)?node(?:\s+(.*))?$/.exec(first.trim());
+  return m && m[1] ? m[1].trim().split(/\s+/).filter((f) => f.startsWith("--")) : [];
+}
+
 const TSHARK_FIELDS = ["frame.number", "ftp.request.command", "ftp.active.cip", "ftp.active.port", "ftp.passive.ip", "ftp.passive.port"];
 
 /** The issue's targets. */
@@ -307,7 +323,7 @@ async function runFtpcap(path: string, truth: GroundTruth, runs: number, scratch
   if (!existsSync(FTPCAP)) return { result: unavailable("ftpcap", `${FTPCAP} not found`), checks: [] };
   // One untimed run writes the report to a file, to see that the CLI works and to check the report.
   const reportPath = join(scratch, "report.json");
-  const probe = await measure(process.execPath, [FTPCAP, "analyze", path, "--format", "json", "-o", reportPath], { stdout: "ignore" });
+  const probe = await measure(process.execPath, [...shebangNodeFlags(FTPCAP), FTPCAP, "analyze", path, "--format", "json", "-o", reportPath], { stdout: "ignore" });
   log(`  ftpcap report run: ${fmt(probe.wallSeconds, 3)} s, exit ${probe.exitCode}`);
   // Exit status 1 means "findings at or above --fail-on": the analysis ran.
   if (probe.exitCode !== 0 && probe.exitCode !== 1) return { result: unavailable("ftpcap", failureReason(probe), probe.command), checks: [] };
@@ -326,7 +342,7 @@ async function runFtpcap(path: string, truth: GroundTruth, runs: number, scratch
   const ms: Measurement[] = [];
   resetLoads();
   for (let i = 0; i < runs; i++) {
-    const m = await timed(process.execPath, [FTPCAP, "analyze", path, "--format", "json", "-o", "/dev/null"], { stdout: "ignore" });
+    const m = await timed(process.execPath, [...shebangNodeFlags(FTPCAP), FTPCAP, "analyze", path, "--format", "json", "-o", "/dev/null"], { stdout: "ignore" });
     if (m.exitCode !== 0 && m.exitCode !== 1) return { result: unavailable("ftpcap", failureReason(m), m.command), checks };
     ms.push(m);
     log(`  ftpcap run ${i + 1}: ${fmt(m.wallSeconds, 3)} s, ${fmt((m.maxRssBytes ?? 0) / 2 ** 20, 0)} MiB, others used ${fmt(otherLoad(m) ?? 0, 2)} cores`);
@@ -353,7 +369,7 @@ async function runProfile(path: string, scratch: string, keepDir: string): Promi
   const dir = join(scratch, "prof");
   mkdirSync(dir, { recursive: true });
   await waitQuiet();
-  const m = await measure(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, FTPCAP, "analyze", path, "--format", "json", "-o", "/dev/null"], { stdout: "ignore" });
+  const m = await measure(process.execPath, ["--cpu-prof", `--cpu-prof-dir=${dir}`, ...shebangNodeFlags(FTPCAP), FTPCAP, "analyze", path, "--format", "json", "-o", "/dev/null"], { stdout: "ignore" });
   if (m.exitCode !== 0 && m.exitCode !== 1) {
     log(`  profile run failed: ${failureReason(m)}`);
     return null;
@@ -380,7 +396,7 @@ function table(head: string[], rows: string[][], right: boolean[] = []): string 
   return [line(head), sep, ...rows.map(line)].join("\n");
 }
 
-const mib = (b: number | null) => (b === null ? "n/a" : `${fmt(b / 2 ** 20, 0)} MiB`);
+const mib = (b: number | null) => (b === null ? "n/a" : `${fmt(b / 2 ** 20, 1)} MiB`);
 const secs = (s: number | null) => (s === null ? "n/a" : s < 10 ? fmt(s, 3) : fmt(s, 1));
 const verdict = (ok: boolean | null) => (ok === null ? "n/a" : ok ? "met" : "NOT MET");
 
@@ -393,12 +409,15 @@ function printSize(r: SizeResult): void {
       : [t.tool, "—", "—", "—", "—", "—", "—", "not available"],
   );
   out.push(table(["program", "wall s (median)", "best", "CPU s", "MB/s", "packets/s", "peak RSS", "runs"], rows, [false, true, true, true, true, true, true, false]));
+  for (const t of [r.baseline, r.ftpcap, r.tshark]) if (t.available && t.command) out.push(`${t.tool}: ${t.command.replace(process.execPath, "node")}`);
   out.push("");
   const x = (v: number | null, d: number) => (v === null ? "n/a" : `${fmt(v, d)}x`);
   out.push(`ftpcap / baseline time: ${x(r.ratios.ftpcapOverBaseline, 2)} median wall, ${x(r.ratios.bestFtpcapOverBaseline, 2)} best wall, ${x(r.ratios.cpuFtpcapOverBaseline, 2)} CPU`);
   out.push(`tshark / ftpcap time:   ${x(r.ratios.tsharkOverFtpcap, 1)} median wall, ${x(r.ratios.bestTsharkOverFtpcap, 1)} best wall, ${x(r.ratios.cpuTsharkOverFtpcap, 1)} CPU`);
   const cores = availableParallelism();
-  if ((r.maxOtherLoad ?? 0) > 0.25 || r.maxLoad > cores / 2) {
+  // The CPU others used during the runs is measured; the 1-minute load average (which lags) is
+  // only the fallback where /proc/stat is unreadable.
+  if (r.maxOtherLoad !== null ? r.maxOtherLoad > 0.25 : r.maxLoad > cores / 2) {
     out.push(
       `WARNING: other processes were busy (up to ${r.maxOtherLoad === null ? "?" : fmt(r.maxOtherLoad, 2)} cores during a measured run; load average up to ${fmt(r.maxLoad, 1)} on ${cores} cores): wall times are inflated. Compare CPU times, or rerun on a quiet machine.`,
     );
@@ -428,7 +447,7 @@ function targets(results: SizeResult[]) {
     list.push({ target: `${L}: ftpcap ≤ ${TARGETS.maxFtpcapOverBaseline}x baseline time`, value: fb === null ? "n/a" : `${fmt(fb, 2)}x`, ok: fb === null ? null : fb <= TARGETS.maxFtpcapOverBaseline });
     list.push({ target: `${L}: ftpcap ≥ ${TARGETS.minTsharkOverFtpcap}x faster than tshark`, value: tf === null ? "n/a" : `${fmt(tf, 1)}x`, ok: tf === null ? null : tf >= TARGETS.minTsharkOverFtpcap });
     const rss = r.ftpcap.maxRssBytes;
-    list.push({ target: `${L}: ftpcap peak RSS ≤ ${mib(TARGETS.maxRssBytes)}`, value: mib(rss), ok: rss === null ? null : rss <= TARGETS.maxRssBytes });
+    list.push({ target: `${L}: ftpcap peak RSS ≤ ${mib(TARGETS.maxRssBytes)}`, value: rss === null ? "n/a" : `${mib(rss)} (${fmt(rss / 1e6, 1)} MB)`, ok: rss === null ? null : rss <= TARGETS.maxRssBytes });
   }
   if (results.length > 1) {
     const last = results[results.length - 1] as SizeResult;
