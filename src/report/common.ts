@@ -424,3 +424,8 @@ export function shortLabel(ev: TimelineEvent): string {
       return s;
   }
 }
+
+/** Bytes a transfer moved, or "–" when its data connection is not in the capture (0 would claim it moved nothing). */
+export function fmtTransferBytes(ch: DataChannelReport): string {
+  return ch.transfer && ch.connection ? fmtBytes(ch.transfer.bytes) : "–";
+}

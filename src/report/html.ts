@@ -36,6 +36,7 @@ import {
   sortFindings,
   transferRows,
   worstOf,
+  fmtTransferBytes,
 } from "./common.js";
 import { DATA_COLORS, renderSvgLadder } from "./svg.js";
 import { RENDER_LIMITS, type RenderOptions } from "./options.js";
@@ -280,7 +281,7 @@ function transfersSection(r: Report): string {
     { html: `<span class="mono">${h(t.argument || "–", 300)}</span>` },
     { html: h(channel.mode) },
     { html: `<span class="mono">${h(fmtChannelEndpoints(channel), 200)}</span>` },
-    { html: h(fmtBytes(t.bytes)), sort: t.bytes, cls: "num" },
+    { html: h(fmtTransferBytes(channel)), sort: channel.connection ? t.bytes : -1, cls: "num" },
     { html: h(fmtDuration(t.durationSeconds)), sort: t.durationSeconds, cls: "num" },
     { html: h(fmtRate(t.throughputBytesPerSecond)), sort: t.throughputBytesPerSecond, cls: "num" },
     { html: `<span class="st-${t.status}">${h(t.status)}</span>${t.verdict ? `<br>${h(t.verdict, 500)}` : ""}` },

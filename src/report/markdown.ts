@@ -39,6 +39,7 @@ import {
   sortFindings,
   transferRows,
   worstOf,
+  fmtTransferBytes,
 } from "./common.js";
 import { RENDER_LIMITS, type RenderOptions } from "./options.js";
 
@@ -144,7 +145,7 @@ function transfersSection(r: Report): string {
     md(t.argument || "–", 200),
     md(channel.mode),
     md(fmtChannelEndpoints(channel), 120),
-    fmtBytes(t.bytes),
+    fmtTransferBytes(channel),
     md(fmtDuration(t.durationSeconds)),
     md(fmtRate(t.throughputBytesPerSecond)),
     (STATUS_MARK[t.status] ?? md(t.status)) + (t.verdict ? `<br>${md(t.verdict, 300)}` : ""),

@@ -27,6 +27,7 @@ import {
   sortFindings,
   transferRows,
   worstOf,
+  fmtTransferBytes,
 } from "./common.js";
 import { renderLadder, paint } from "./ladder.js";
 import { RENDER_LIMITS, type RenderOptions } from "./options.js";
@@ -265,7 +266,7 @@ function transfersTable(r: Report, opts: RenderOptions): string {
     cell(t.argument ? `${t.command} ${t.argument}` : t.command),
     cell(channel.mode),
     cell(fmtChannelEndpoints(channel).replace(" → ", "→")),
-    cell(fmtBytes(t.bytes), { align: "right" }),
+    cell(fmtTransferBytes(channel), { align: "right" }),
     cell(fmtDuration(t.durationSeconds), { align: "right" }),
     cell(fmtRate(t.throughputBytesPerSecond), { align: "right" }),
     cell(t.status, { color: STATUS_COLOR[t.status] }),
