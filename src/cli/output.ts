@@ -6,7 +6,8 @@ import { closeSync, openSync, renameSync, unlinkSync, writeSync, fsyncSync } fro
 import { basename, dirname, join } from "node:path";
 
 export interface OutputSink {
-  write(text: string): void;
+  /** Text (UTF-8) or bytes already encoded (the JSON spool hands its bytes on without decoding them). */
+  write(chunk: string | Uint8Array): void;
   /** Make the output final (rename into place). */
   commit(): void;
   /** Throw the partial output away. */
@@ -54,8 +55,25 @@ export function fileSink(path: string): OutputSink {
   };
 }
 
-function writeAllSync(fd: number, text: string): void {
-  const buf = Buffer.from(text, "utf8");
+function writeAllSync(fd: number, chunk: string | Uint8Array): void {
+  let buf: Uint8Array;
+  if (typeof chunk === "string") {
+    if (chunk.length === 0) return;
+    // A string is written straight from V8's heap (no Buffer is made for it): most reports are
+    // tens of megabytes of text, and copying them into Buffers only feeds the garbage collector.
+    let wrote: number;
+    try {
+      wrote = writeSync(fd, chunk);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EAGAIN") throw e;
+      wrote = 0;
+    }
+    const total = Buffer.byteLength(chunk, "utf8");
+    if (wrote === total) return;
+    buf = Buffer.from(chunk, "utf8").subarray(wrote); // a short write (a full pipe): finish byte-wise
+  } else {
+    buf = chunk;
+  }
   let off = 0;
   while (off < buf.length) {
     try {

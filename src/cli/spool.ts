@@ -4,6 +4,12 @@
  * exactly the form it takes in the final document; at the end the document is written with the
  * sessions read back in id order. The output is byte-for-byte what renderJson gives for the same
  * report held in memory (test/cli/streaming.test.ts).
+ *
+ * Cost matters here: the JSON of a busy capture is tens of megabytes, and every copy of it is work
+ * for the garbage collector (docs/performance.md). So a session is serialised once, already at its
+ * final indentation (stringified inside a wrapper that puts it at the depth of a "sessions" element,
+ * then cut out of it), written to the spool from the string itself, and read back into one reused
+ * buffer that goes to the output as bytes, never decoded into a string again.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -13,8 +19,14 @@ import { redactSession } from "../report/common.js";
 import type { Report, SessionReport } from "../report/schema.js";
 import { renderJson } from "../report/json.js";
 
-/** Indentation of an element of the top-level "sessions" array in the pretty-printed report. */
-const ELEMENT_INDENT = "    ";
+/**
+ * `safeJson({sessions: [s]}, 2)` is `{\n  "sessions": [\n` + s at the indentation of an element of the
+ * report's top-level "sessions" array + `\n  ]\n}`: the element text is what lies between.
+ */
+const WRAP_HEAD = '{\n  "sessions": [\n';
+const WRAP_TAIL = "\n  ]\n}";
+/** Read-back buffer: sessions are gathered into it and written out a buffer at a time. */
+const CHUNK = 1 << 20;
 
 export class SessionSpool {
   private readonly dir = mkdtempSync(join(tmpdir(), "ftpcap-spool-"));
@@ -26,16 +38,20 @@ export class SessionSpool {
   constructor(private readonly showCredentials: boolean) {}
 
   add(s: SessionReport): void {
-    const text = safeJson(this.showCredentials ? s : redactSession(s), 2).replace(/^/gm, ELEMENT_INDENT);
-    const buf = Buffer.from(text, "utf8");
-    let off = 0;
-    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off, this.size + off);
-    this.index.push({ n: Number(s.id.slice(1)), offset: this.size, length: buf.length });
-    this.size += buf.length;
+    const wrapped = safeJson({ sessions: [this.showCredentials ? s : redactSession(s)] }, 2);
+    const text = wrapped.slice(WRAP_HEAD.length, wrapped.length - WRAP_TAIL.length);
+    const length = Buffer.byteLength(text, "utf8");
+    let wrote = writeSync(this.fd, text, this.size, "utf8");
+    if (wrote < length) {
+      const buf = Buffer.from(text, "utf8");
+      while (wrote < length) wrote += writeSync(this.fd, buf, wrote, length - wrote, this.size + wrote);
+    }
+    this.index.push({ n: Number(s.id.slice(1)), offset: this.size, length });
+    this.size += length;
   }
 
   /** Writes the whole JSON document for `report` (whose own sessions list is empty) with the spooled sessions. */
-  writeDocument(report: Report, write: (text: string) => void): void {
+  writeDocument(report: Report, write: (chunk: string | Uint8Array) => void): void {
     const head = renderJson({ ...report, sessions: [] }, { showCredentials: this.showCredentials });
     const marker = '\n  "sessions": [],\n';
     const at = head.indexOf(marker);
@@ -45,17 +61,36 @@ export class SessionSpool {
     }
     write(head.slice(0, at) + '\n  "sessions": [\n');
     this.index.sort((a, b) => a.n - b.n);
+    const chunk = Buffer.allocUnsafe(CHUNK);
+    let used = 0;
+    const flush = () => {
+      if (used > 0) write(chunk.subarray(0, used));
+      used = 0;
+    };
+    const last = this.index.length - 1;
     this.index.forEach((e, i) => {
-      const buf = Buffer.allocUnsafe(e.length);
-      let got = 0;
-      while (got < e.length) {
-        const n = readSync(this.fd, buf, got, e.length - got, e.offset + got);
-        if (n === 0) throw new Error("session spool is shorter than its index");
-        got += n;
-      }
-      write(buf.toString("utf8") + (i + 1 < this.index.length ? ",\n" : "\n"));
+      const need = e.length + 2; // the element and ",\n" or "\n"
+      if (used + need > CHUNK) flush();
+      const into = need > CHUNK ? Buffer.allocUnsafe(need) : chunk;
+      const at0 = into === chunk ? used : 0;
+      this.readInto(into, at0, e.offset, e.length);
+      let end = at0 + e.length;
+      if (i < last) into[end++] = 0x2c; // ","
+      into[end++] = 0x0a; // "\n"
+      if (into === chunk) used = end;
+      else write(into.subarray(0, end));
     });
+    flush();
     write("  ],\n" + head.slice(at + marker.length));
+  }
+
+  private readInto(buf: Buffer, at: number, offset: number, length: number): void {
+    let got = 0;
+    while (got < length) {
+      const n = readSync(this.fd, buf, at + got, length - got, offset + got);
+      if (n === 0) throw new Error("session spool is shorter than its index");
+      got += n;
+    }
   }
 
   dispose(): void {

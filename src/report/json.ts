@@ -37,7 +37,10 @@ function u16(m: string): string {
  */
 export function safeJson(value: unknown, indent?: number): string {
   const text = JSON.stringify(value, null, indent);
-  // Almost every report is printable ASCII plus newlines: one cheap scan skips the Unicode-class pass.
+  // Almost every report is ASCII. JSON.stringify has already escaped C0 controls, so raw ASCII text
+  // can only hold DEL (and the indentation's newlines): two native scans (UTF-8 length equals the
+  // length only for pure ASCII; indexOf for DEL) skip the Unicode-class pass.
+  if (Buffer.byteLength(text, "utf8") === text.length && text.indexOf("\x7f") < 0) return text;
   return ONLY_PLAIN_ASCII.test(text) ? text : text.replace(UNSAFE_IN_JSON_TEXT, u16);
 }
 
