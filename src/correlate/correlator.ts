@@ -261,6 +261,9 @@ export class Correlator {
       onTlsStart: (at, mech) => {
         s.tls = true;
         if (!s.tlsAt) s.tlsAt = at;
+        // A login after this point is encrypted: not "none" (no login), but one that cannot be read.
+        // A cleartext 230/530 later (after CCC) still sets it.
+        if (s.loginOutcome === "none") s.loginOutcome = "unknown";
         this.entry(s, at, "tls", "control", "server", `${mech} accepted: the control channel is encrypted from here`);
       },
       onTlsEnd: (at) => {
