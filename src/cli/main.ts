@@ -10,7 +10,7 @@ import { analyzeFiles } from "../analyze.js";
 import { DEFAULT_LIMITS, LIMIT_DOCS, type Limits } from "../common/limits.js";
 import { InputError } from "../common/problems.js";
 import { render, renderNdjsonSession, renderNdjsonSummary } from "../report/index.js";
-import { SEVERITY_RANK, type Report, type Severity } from "../report/schema.js";
+import { SEVERITY_RANK, type Report, type SessionReport, type Severity, type Summary } from "../report/schema.js";
 import { VERSION } from "../version.js";
 import { EXIT } from "./exit.js";
 import { fileSink, stdoutSink, type OutputSink } from "./output.js";
@@ -123,7 +123,7 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
   const color = opts.color && !process.env["NO_COLOR"] && format === "table" && !opts.output && Boolean(process.stdout.isTTY);
   const width = opts.width ?? (process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100);
   const progress = makeProgress(opts.progress && Boolean(process.stderr.isTTY) && !process.env["CI"]);
-  const renderOpts = {
+  const baseRenderOpts = {
     color,
     width,
     showCredentials: opts.showCredentials,
@@ -156,6 +156,10 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
   const spool = format === "json" ? new SessionSpool(opts.showCredentials) : null;
   const wanted = new Set(opts.session);
   const keep = (id: string) => wanted.size === 0 || wanted.has(id);
+  // --session: what the summary says of the kept sessions, counted as they pass (json and ndjson
+  // do not keep them), and how many sessions the capture had, for the "no session" message.
+  const selected = newSelectionTally();
+  let sessionsSeen = 0;
   let report: Report;
   try {
     report = await analyzeFiles(captures, {
@@ -165,11 +169,14 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
       signal: abort.signal,
       onProgress: progress.update,
       // json and ndjson stream: sessions leave memory as they complete (flat memory on huge captures).
-      ...(format === "ndjson"
-        ? { keepSessions: false, onSession: (s, findings) => { if (keep(s.id)) out.write(renderNdjsonSession(s, findings, { showCredentials: opts.showCredentials })); } }
-        : format === "json"
-          ? { keepSessions: false, onSession: (s) => { if (keep(s.id)) spool!.add(s); } }
-          : {}),
+      keepSessions: format !== "ndjson" && format !== "json",
+      onSession: (s, findings) => {
+        sessionsSeen++;
+        if (!keep(s.id)) return;
+        if (wanted.size > 0) tallySession(selected, s);
+        if (format === "ndjson") out.write(renderNdjsonSession(s, findings, { showCredentials: opts.showCredentials }));
+        else if (spool) spool.add(s);
+      },
     });
   } catch (e) {
     progress.done();
@@ -187,10 +194,11 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
   process.off("SIGINT", onSigint);
 
   if (wanted.size > 0) {
-    const missing = [...wanted].filter((id) => !report.sessions.some((s) => s.id === id));
-    if (missing.length > 0) process.stderr.write(`ftpcap: no session ${missing.join(", ")} (the report has ${report.sessions.length})\n`);
-    report = { ...report, sessions: report.sessions.filter((s) => keep(s.id)), findings: report.findings.filter((f) => f.session === null || keep(f.session)) };
+    const missing = [...wanted].filter((id) => !selected.ids.has(id));
+    if (missing.length > 0) process.stderr.write(`ftpcap: no session ${missing.join(", ")} (the capture has ${plural(sessionsSeen, "session")})\n`);
+    report = selectSessions(report, keep, selected);
   }
+  const renderOpts = { ...baseRenderOpts, sessionFilter: wanted.size > 0 ? [...wanted].sort(bySessionNo) : [] };
 
   if (interrupted) {
     if (!opts.output) {
@@ -222,6 +230,69 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
     if (report.findings.some((f) => SEVERITY_RANK[f.severity] >= bar)) return EXIT.FINDINGS;
   }
   return EXIT.OK;
+}
+
+/** Summary counters of the sessions --session keeps (the same counts analyze.ts keeps for all). */
+interface SelectionTally {
+  ids: Set<string>;
+  dataChannels: number;
+  transfers: Summary["transfers"];
+  modes: Record<string, number>;
+}
+
+function newSelectionTally(): SelectionTally {
+  return { ids: new Set(), dataChannels: 0, transfers: { total: 0, complete: 0, failed: 0, aborted: 0, incomplete: 0, unknown: 0 }, modes: {} };
+}
+
+function tallySession(t: SelectionTally, s: SessionReport): void {
+  t.ids.add(s.id);
+  t.dataChannels += s.dataChannels.length;
+  t.modes[s.mode] = (t.modes[s.mode] ?? 0) + 1;
+  for (const d of s.dataChannels) {
+    if (!d.transfer) continue;
+    t.transfers.total++;
+    t.transfers[d.transfer.status]++;
+  }
+}
+
+/**
+ * The report cut down to the kept sessions. Their findings stay, and so do the capture-wide ones
+ * (session null: capture.gap, login.bruteforce, run-wide limit.reached), which bear on every session's
+ * evidence and cannot be split by session. The summary then describes exactly what the report shows
+ * (sessions, data channels, transfers, modes, finding counts, worst severity), so the header and the
+ * exit code agree with the findings listed; captures and packets stay the whole capture's, like
+ * `captures`, `stats`, `warnings` and `complete`.
+ */
+function selectSessions(report: Report, keep: (id: string) => boolean, t: SelectionTally): Report {
+  const findings = report.findings.filter((f) => f.session === null || keep(f.session));
+  const bySeverity = { info: 0, low: 0, medium: 0, high: 0 };
+  let worst: Severity | null = null;
+  for (const f of findings) {
+    bySeverity[f.severity]++;
+    if (worst === null || SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst]) worst = f.severity;
+  }
+  return {
+    ...report,
+    summary: {
+      ...report.summary,
+      sessions: t.ids.size,
+      dataChannels: t.dataChannels,
+      transfers: t.transfers,
+      modes: t.modes,
+      findings: bySeverity,
+      worstSeverity: worst,
+    },
+    sessions: report.sessions.filter((s) => keep(s.id)),
+    findings,
+  };
+}
+
+function bySessionNo(a: string, b: string): number {
+  return Number(a.slice(1)) - Number(b.slice(1));
+}
+
+function plural(n: number, one: string): string {
+  return `${n} ${n === 1 ? one : one + "s"}`;
 }
 
 function parseOptions(raw: Record<string, unknown>): Options {

@@ -121,6 +121,44 @@ export function findingCountsText(c: Readonly<Record<Severity, number>>): string
 }
 
 // ---------------------------------------------------------------------------------------------
+// --session
+
+/** Session ids named in a header, at most this many (the rest counted). */
+const FILTER_IDS_NAMED = 10;
+
+/**
+ * For a report cut down with `--session`: the ids, "s3" / "s2, s5" / "s1, ..., s10 and 4 more" (raw
+ * text, the caller escapes it), or null for a whole-capture report.
+ */
+export function sessionFilterIds(opts: Pick<RenderOptions, "sessionFilter">): string | null {
+  const ids = opts.sessionFilter ?? [];
+  if (ids.length === 0) return null;
+  const named = ids.slice(0, FILTER_IDS_NAMED).join(", ");
+  return ids.length > FILTER_IDS_NAMED ? `${named} and ${groupDigits(ids.length - FILTER_IDS_NAMED)} more` : named;
+}
+
+/** "session s3" / "sessions s2, s5", or null for a whole-capture report. */
+export function sessionFilterText(opts: Pick<RenderOptions, "sessionFilter">): string | null {
+  const ids = sessionFilterIds(opts);
+  return ids === null ? null : `${opts.sessionFilter!.length === 1 ? "session" : "sessions"} ${ids}`;
+}
+
+/**
+ * The sentence every human format shows under its header for a `--session` report. Raw text, except
+ * that `escapeIds` (identity by default) is applied to the ids: a caller whose escaping would mangle
+ * ftpcap's own sentence (Markdown) escapes only the ids and prints the rest as is.
+ */
+export function sessionFilterNote(opts: Pick<RenderOptions, "sessionFilter">, escapeIds: (s: string) => string = (s) => s): string | null {
+  const ids = sessionFilterIds(opts);
+  if (ids === null) return null;
+  const which = `${opts.sessionFilter!.length === 1 ? "session" : "sessions"} ${escapeIds(ids)}`;
+  return (
+    `Filtered to ${which} (--session): sessions, transfers, modes and findings count only these, ` +
+    `plus the capture-wide findings; captures, packets and warnings are the whole capture's.`
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 // Grouping
 
 export interface FindingGroups {

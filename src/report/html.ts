@@ -32,6 +32,8 @@ import {
   groupDigits,
   groupFindings,
   plural,
+  sessionFilterIds,
+  sessionFilterNote,
   shown,
   sortFindings,
   transferRows,
@@ -50,6 +52,7 @@ h3{font-size:15px;margin:18px 0 6px}
 .verdict{display:inline-block;padding:4px 10px;border-radius:6px;font-weight:600;color:#fff;background:var(--ok)}
 .verdict.sev-high{background:var(--high)}.verdict.sev-medium{background:var(--medium)}.verdict.sev-low{background:var(--low)}.verdict.sev-info{background:var(--info)}
 .incomplete{border-left:4px solid var(--medium);background:#fff4e6;padding:8px 12px;margin:12px 0}
+.filter{border-left:4px solid var(--info);padding:8px 12px;margin:12px 0}
 dl.summary{display:grid;grid-template-columns:max-content 1fr;gap:4px 16px;margin:12px 0}
 dl.summary dt{color:var(--muted)}dl.summary dd{margin:0}
 table{border-collapse:collapse;width:100%;margin:8px 0 16px;font-size:13px}
@@ -346,6 +349,8 @@ export function renderHtml(report: Report, opts: RenderOptions): string {
   const verdict = worst === null ? `<span class="verdict">no findings</span>` : `<span class="verdict sev-${worst}">${worst}</span>`;
   const t = r.summary.transfers;
   const notOk = t.failed + t.aborted + t.incomplete;
+  const filterIds = sessionFilterIds(opts);
+  const filterNote = sessionFilterNote(opts);
   const first = r.captures[0]?.file;
   const title = `ftpcap report${first !== undefined ? `: ${first}${r.captures.length > 1 ? ` and ${r.captures.length - 1} more` : ""}` : ""}`;
   return `<!DOCTYPE html>
@@ -362,8 +367,8 @@ export function renderHtml(report: Report, opts: RenderOptions): string {
 <body>
 <header>
 <h1>ftpcap report</h1>
-<p>${verdict} ${plural(r.summary.sessions, "FTP session")} · ${plural(t.total, "transfer")}${notOk ? ` (${groupDigits(notOk)} not complete)` : ""} · findings: ${h(findingCountsText(r.summary.findings))}</p>
-${r.complete ? "" : `<p class="incomplete">The report is incomplete: an input broke off or a limit dropped data (see Warnings). Absence of evidence is weaker.</p>`}
+<p>${verdict} ${plural(r.summary.sessions, "FTP session")}${filterIds === null ? "" : ` (--session ${h(filterIds, 200)})`} · ${plural(t.total, "transfer")}${notOk ? ` (${groupDigits(notOk)} not complete)` : ""} · findings: ${h(findingCountsText(r.summary.findings))}</p>
+${filterNote === null ? "" : `<p class="filter">${h(filterNote, 600)}</p>\n`}${r.complete ? "" : `<p class="incomplete">The report is incomplete: an input broke off or a limit dropped data (see Warnings). Absence of evidence is weaker.</p>`}
 </header>
 <main>
 ${summarySection(r)}

@@ -34,6 +34,8 @@ import {
   groupDigits,
   groupFindings,
   plural,
+  sessionFilterIds,
+  sessionFilterNote,
   shortLabel,
   shown,
   sortFindings,
@@ -63,17 +65,21 @@ function table(head: string[], rows: string[][], what: string): string {
   return lines.join("\n");
 }
 
-function headline(r: Report): string {
+function headline(r: Report, opts: RenderOptions): string {
   const worst = r.summary.worstSeverity;
   const verdict = worst === null ? "✅ no findings" : `${SEV_MARK[worst]}`;
   const t = r.summary.transfers;
   const notOk = t.failed + t.aborted + t.incomplete;
+  const ids = sessionFilterIds(opts);
   const facts = [
-    `**${plural(r.summary.sessions, "FTP session")}**`,
+    `**${plural(r.summary.sessions, "FTP session")}**${ids === null ? "" : ` (--session ${md(ids, 200)})`}`,
     `${plural(t.total, "transfer")}${notOk ? ` (**${groupDigits(notOk)} not complete**)` : ""}`,
     worst === null ? "no findings" : `findings: ${findingCountsText(r.summary.findings)}`,
   ];
   const lines = [`## ftpcap: ${verdict}`, "", facts.join(" · ")];
+  // ftpcap's own sentence; only the session ids in it are escaped.
+  const filter = sessionFilterNote(opts, (ids) => md(ids, 200));
+  if (filter !== null) lines.push("", "> [!NOTE]", `> ${filter}`);
   if (!r.complete) {
     lines.push(
       "",
@@ -242,7 +248,7 @@ function diagramsSection(r: Report, opts: RenderOptions): string {
 export function renderMarkdown(report: Report, opts: RenderOptions): string {
   const r = shown(report, opts);
   const parts = [
-    headline(r),
+    headline(r, opts),
     findingsSection(r),
     summarySection(r),
     sessionsSection(r),

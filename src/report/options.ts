@@ -23,6 +23,12 @@ export interface RenderOptions {
   maxDiagrams: number;
   /** JUnit: findings at or above this severity fail their test case. null: nothing fails. */
   failOn: Severity | null;
+  /**
+   * The report was cut down to these sessions (`--session`): its summary counts describe them, while
+   * captures, packets, stats and warnings are the whole capture's. The human formats say so in their
+   * header. Absent or empty: the report is the whole capture.
+   */
+  sessionFilter?: readonly string[];
 }
 
 export const DEFAULT_RENDER_OPTIONS: Readonly<RenderOptions> = Object.freeze({

@@ -23,6 +23,8 @@ import {
   groupDigits,
   groupFindings,
   plural,
+  sessionFilterIds,
+  sessionFilterNote,
   shown,
   sortFindings,
   transferRows,
@@ -205,8 +207,14 @@ function summaryTable(r: Report, opts: RenderOptions): string {
   });
   if (r.captures.length > 10) caps.push(`… and ${r.captures.length - 10} more`);
   const worst = s.worstSeverity;
+  // The value column takes the rest; multi-line capture cells are cut per line.
+  const width = Math.max(60, opts.width);
+  const keyW = 9;
+  const valW = Math.max(20, width - INDENT.length - keyW - LIGHT_CHARS.middle.length);
+  const filter = sessionFilterNote(opts);
   const rows: Cell[][] = [
     [cell("captures"), { text: caps.map((c) => forTerminal(c)).join("\n") || "–" }],
+    ...(filter === null ? [] : [[cell("filter"), { text: wrap(forTerminal(filter), valW).join("\n") }]]),
     [cell("packets"), cell(`${groupDigits(s.packets)} (${groupDigits(r.stats.tcpSegments)} TCP segments, ${groupDigits(r.stats.connections)} connections)`)],
     [cell("sessions"), cell(`${groupDigits(s.sessions)} (${plural(s.dataChannels, "data channel")})`)],
     [cell("modes"), cell(fmtModes(s.modes))],
@@ -215,10 +223,6 @@ function summaryTable(r: Report, opts: RenderOptions): string {
     [cell("verdict"), worst === null ? cell("no findings", { color: "32" }) : cell(worst.toUpperCase(), { color: SEV_COLOR[worst] })],
   ];
   if (!r.complete) rows.push([cell("complete"), cell("NO: an input broke off or a limit dropped data (see warnings); absence of evidence is weaker", { color: "33" })]);
-  // The value column takes the rest; multi-line capture cells are cut per line.
-  const width = Math.max(60, opts.width);
-  const keyW = 9;
-  const valW = Math.max(20, width - INDENT.length - keyW - LIGHT_CHARS.middle.length);
   const t = lightTable(undefined, ["left", "left"]);
   for (const [k, v] of rows) {
     const value = v!.text
@@ -349,8 +353,9 @@ function verdictLine(r: Report, opts: RenderOptions): string {
   const worst = r.summary.worstSeverity;
   const t = r.summary.transfers;
   const notOk = t.failed + t.aborted + t.incomplete;
+  const ids = sessionFilterIds(opts);
   const parts = [
-    plural(r.summary.sessions, "session"),
+    plural(r.summary.sessions, "session") + (ids === null ? "" : ` (--session ${forTerminal(ids)})`),
     `${plural(t.total, "transfer")}${notOk ? ` (${notOk} not complete)` : ""}`,
     worst === null ? "no findings" : `findings: ${findingCountsText(r.summary.findings)}`,
   ];
