@@ -10,6 +10,7 @@ import { analyzeFiles } from "../analyze.js";
 import { DEFAULT_LIMITS, LIMIT_DOCS, type Limits } from "../common/limits.js";
 import { InputError } from "../common/problems.js";
 import { render, renderNdjsonSession, renderNdjsonSummary } from "../report/index.js";
+import { forTerminal } from "../report/escape.js";
 import { SEVERITY_RANK, type Report, type SessionReport, type Severity, type Summary } from "../report/schema.js";
 import { VERSION } from "../version.js";
 import { EXIT } from "./exit.js";
@@ -62,7 +63,7 @@ export async function main(argv: string[]): Promise<number> {
     .version(VERSION, "-V, --version")
     .showHelpAfterError("(run ftpcap --help for usage)")
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s), outputError: commanderError });
 
   const analyze = program
     .command("analyze", { isDefault: true })
@@ -94,11 +95,28 @@ export async function main(argv: string[]): Promise<number> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return EXIT.OK;
-      return EXIT.USAGE; // commander already printed the one-line error and the help hint
+      return EXIT.USAGE; // commanderError already printed the one-line error, and commander the help hint
     }
     return internalError(e);
   }
   return ran ?? EXIT.OK;
+}
+
+/**
+ * commander's own errors (a --format or --fail-on value not among the choices, an unknown option, an
+ * option without its value, no capture named) in ftpcap's style: one line, `ftpcap: ` instead of
+ * commander's `error: `, its "(Did you mean --format?)" on the same line, and what the user typed
+ * made visible (no raw control characters reach the terminal). The help hint follows on its own line
+ * and main() returns EXIT.USAGE, as for ftpcap's own usage errors.
+ */
+function commanderError(text: string, write: (s: string) => void): void {
+  const message = text
+    .replace(/^error: /, "")
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.length > 0)
+    .join(" ");
+  write(`ftpcap: ${forTerminal(message)}\n`);
 }
 
 function collect(value: string, previous: string[]): string[] {

@@ -124,6 +124,39 @@ test("usage and input errors: one line, exit 2, no stack trace", () => {
   assert.match(ftpcap([text]).err, /GET/);
 });
 
+test("commander's errors (bad --format, unknown option, missing value, no capture) look like ftpcap's own: one `ftpcap:` line, the hint, exit 2", () => {
+  const cap = join(ROOT, "fixtures/captures/vsftpd-curl-pasv.pcap");
+  const cases: [string[], RegExp][] = [
+    [[cap, "--format", "foo"], /^ftpcap: option '-f, --format <format>' argument 'foo' is invalid\. Allowed choices are table, json, ndjson, markdown, html, sarif, junit\.$/],
+    [["analyze", cap, "--fail-on", "critical"], /^ftpcap: option '--fail-on <severity>' argument 'critical' is invalid\./],
+    [[cap, "--bogus"], /^ftpcap: unknown option '--bogus'$/],
+    // commander's suggestion stays on the same line.
+    [[cap, "--formt", "json"], /^ftpcap: unknown option '--formt' \(Did you mean --format\?\)$/],
+    [[cap, "--format"], /^ftpcap: option '-f, --format <format>' argument missing$/],
+    [["analyze"], /^ftpcap: missing required argument 'captures'$/],
+    [[], /^ftpcap: missing required argument 'captures'$/],
+    // What the user typed is shown, never interpreted by the terminal.
+    [[cap, "--format", "\x1b[2J"], /^ftpcap: option '-f, --format <format>' argument '\\x1b\[2J' is invalid\./],
+  ];
+  // ftpcap's own UsageError, for comparison: the same two-line shape.
+  const own = ftpcap([cap, "--limit", "maxConnections=lots"]);
+  assert.equal(own.code, 2);
+  assert.deepEqual(own.err.split("\n").slice(1), ["(run ftpcap analyze --help for usage)", ""]);
+  for (const [args, first] of cases) {
+    const r = ftpcap(args);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
+    assert.equal(r.out, "", `${args.join(" ")}: nothing on stdout`);
+    noStackTrace(r.err);
+    const lines = r.err.split("\n");
+    assert.equal(lines.length, 3, `${args.join(" ")}: one error line and the hint:\n${r.err}`);
+    assert.match(lines[0]!, first);
+    assert.doesNotMatch(r.err, /^error:/m);
+    assert.doesNotMatch(r.err, /\x1b/);
+    assert.equal(lines[1], "(run ftpcap analyze --help for usage)");
+    assert.equal(lines[2], "");
+  }
+});
+
 test("--help, --version and --help-limits exit 0", () => {
   assert.equal(ftpcap(["--help"]).code, 0);
   assert.match(ftpcap(["--version"]).out, /^\d+\.\d+\.\d+/);
