@@ -696,16 +696,24 @@ export class Assembler {
   // ---------------------------------------------------------------------------------------------
   // Byte streams
 
+  /**
+   * `lastPayload` is the last frame (in capture order) that carried bytes not seen before: a
+   * retransmitted copy after the end of a transfer must not stretch its duration or become its last
+   * data frame (vsftpd-loss-reorder-2m: frame 2534 carries the last new bytes, 2538 repeats them).
+   */
+  private markNewBytes(f: Flow, d: Dir, seg: TcpSegment): void {
+    let lp = d.lastPayload;
+    if (lp === null) {
+      lp = d.lastPayload = new Mark();
+      f.conn.lastPayload[d.side] = lp;
+    }
+    setMark(lp, seg);
+  }
+
   private onPayload(f: Flow, d: Dir, seg: TcpSegment, dataSeq: number, at: Stamp): void {
     const conn = f.conn;
     const side = d.side;
     if (conn.firstPayload[side] === null) conn.firstPayload[side] = markOf(seg);
-    let lp = d.lastPayload;
-    if (lp === null) {
-      lp = d.lastPayload = new Mark();
-      conn.lastPayload[side] = lp;
-    }
-    setMark(lp, seg);
 
     let len = seg.payloadLen;
     let miss = seg.payloadMissing;
@@ -741,6 +749,7 @@ export class Assembler {
       if (added > 0) {
         d.stats.outOfOrderSegments++;
         this.stats.outOfOrderSegments++;
+        this.markNewBytes(f, d, seg);
       }
       this.noteConflict(d);
       this.enforceLimits(d, at);
@@ -749,6 +758,7 @@ export class Assembler {
 
     const old = -rel; // leading bytes already delivered (or declared missing): a retransmission
     const total = len + miss;
+    if (old < total) this.markNewBytes(f, d, seg);
     if (old > 0) {
       const o = old < total ? old : total;
       d.stats.retransmittedBytes += o;

@@ -56,6 +56,7 @@ export interface TcpConnection {
   synAckCount: number;
   ack: FrameMark | null;
   readonly firstPayload: [FrameMark | null, FrameMark | null];
+  /** Per direction: the last frame that carried bytes not seen before (retransmissions do not move it). */
   readonly lastPayload: [FrameMark | null, FrameMark | null];
   readonly fin: [FrameMark | null, FrameMark | null];
   rst: FrameMark | null;
