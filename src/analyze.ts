@@ -15,15 +15,8 @@ import { Correlator } from "./correlate/correlator.js";
 import { buildSession } from "./correlate/build.js";
 import { FindingCapper, detectCapture, detectSession, digestSession } from "./findings/detect.js";
 import type { ControlAnomaly } from "./ftp/types.js";
-import {
-  SCHEMA_VERSION,
-  SEVERITY_RANK,
-  type CaptureReport,
-  type Finding,
-  type Report,
-  type SessionReport,
-  type Severity,
-} from "./report/schema.js";
+import type { CaptureReport, Finding, Report, SessionReport, Severity } from "./report/schema.js";
+import { SCHEMA_VERSION, SEVERITY_RANK } from "./report/constants.js";
 import { linkTypeName } from "./linktypes.js";
 import { VERSION } from "./version.js";
 

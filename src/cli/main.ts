@@ -9,9 +9,11 @@ import { z } from "zod";
 import { analyzeFiles } from "../analyze.js";
 import { DEFAULT_LIMITS, LIMIT_DOCS, type Limits } from "../common/limits.js";
 import { InputError } from "../common/problems.js";
-import { render, renderNdjsonSession, renderNdjsonSummary } from "../report/index.js";
+import { renderNdjsonSession, renderNdjsonSummary } from "../report/json.js";
+import { loadRenderer } from "../report/load.js";
 import { forTerminal } from "../report/escape.js";
-import { SEVERITY_RANK, type Report, type SessionReport, type Severity, type Summary } from "../report/schema.js";
+import type { Report, SessionReport, Severity, Summary } from "../report/schema.js";
+import { SEVERITY_RANK } from "../report/constants.js";
 import { VERSION } from "../version.js";
 import { EXIT } from "./exit.js";
 import { fileSink, stdoutSink, type OutputSink } from "./output.js";
@@ -229,7 +231,7 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
   }
   try {
     if (spool) spool.writeDocument(report, (t) => out.write(t));
-    else out.write(format === "ndjson" ? renderNdjsonSummary(report) : render(format, report, renderOpts));
+    else out.write(format === "ndjson" ? renderNdjsonSummary(report) : (await loadRenderer(format))(report, renderOpts));
     out.commit();
   } catch (e) {
     out.abort();

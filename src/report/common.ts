@@ -16,7 +16,7 @@ import type {
   TimelineEvent,
   TransferReport,
 } from "./schema.js";
-import { SEVERITY_RANK } from "./schema.js";
+import { SEVERITY_RANK } from "./constants.js";
 import type { RenderOptions } from "./options.js";
 
 export const SEVERITIES_DESC: readonly Severity[] = ["high", "medium", "low", "info"];

@@ -15,7 +15,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Finding, Report, SessionReport, Severity } from "./schema.js";
-import { SEVERITY_RANK } from "./schema.js";
+import { SEVERITY_RANK } from "./constants.js";
 import { forHtml } from "./escape.js";
 import {
   channelLegend,

@@ -22,11 +22,9 @@ export {
   renderNdjsonSession,
   renderSessionNdjson,
   renderNdjsonSummary,
-  NdjsonRecordSchema,
-  NdjsonSessionRecordSchema,
-  NdjsonSummaryRecordSchema,
   safeJson,
 } from "./json.js";
+export { NdjsonRecordSchema, NdjsonSessionRecordSchema, NdjsonSummaryRecordSchema } from "./ndjson-schema.js";
 export type { NdjsonRecord, NdjsonSessionRecord, NdjsonSummaryRecord } from "./json.js";
 export { forTerminal, forMarkdown, forMermaid, forHtml, forXml, forSvgText, forPlain, visible } from "./escape.js";
 export { renderTable, renderJson, renderNdjson, renderMarkdown, renderHtml, renderSarif, renderJunit };

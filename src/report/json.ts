@@ -15,9 +15,8 @@
  * CLI writes these while the capture is still being read), then one "summary" record with
  * everything that is not per session. Rendering a whole report as ndjson gives the same lines.
  */
-import { z } from "zod";
 import type { Finding, Report, SessionReport } from "./schema.js";
-import { CaptureSchema, FindingSchema, ReportSchema, SessionSchema, SummarySchema, WarningSchema, SCHEMA_VERSION } from "./schema.js";
+import type { NdjsonSessionRecord, NdjsonSummaryRecord } from "./ndjson-schema.js";
 import { groupFindings, redactSession, shown } from "./common.js";
 import type { RenderOptions } from "./options.js";
 
@@ -57,31 +56,8 @@ export function renderJson(report: Report, opts: Pick<RenderOptions, "showCreden
 // ---------------------------------------------------------------------------------------------
 // ndjson
 
-export const NdjsonSessionRecordSchema = z.object({
-  type: z.literal("session"),
-  session: SessionSchema,
-  /** Findings about this session (capture-wide ones are in the summary record). */
-  findings: z.array(FindingSchema),
-});
-
-export const NdjsonSummaryRecordSchema = z.object({
-  type: z.literal("summary"),
-  schemaVersion: z.literal(SCHEMA_VERSION),
-  tool: ReportSchema.shape.tool,
-  captures: z.array(CaptureSchema),
-  summary: SummarySchema,
-  stats: ReportSchema.shape.stats,
-  warnings: z.array(WarningSchema),
-  complete: z.boolean(),
-  /** Findings with no session (capture.gap, login.bruteforce across sessions, ...). */
-  findings: z.array(FindingSchema),
-});
-
-export const NdjsonRecordSchema = z.discriminatedUnion("type", [NdjsonSessionRecordSchema, NdjsonSummaryRecordSchema]);
-
-export type NdjsonSessionRecord = z.infer<typeof NdjsonSessionRecordSchema>;
-export type NdjsonSummaryRecord = z.infer<typeof NdjsonSummaryRecordSchema>;
-export type NdjsonRecord = z.infer<typeof NdjsonRecordSchema>;
+// The record shapes (zod) are in ndjson-schema.ts, so rendering does not load zod.
+export type { NdjsonSessionRecord, NdjsonSummaryRecord, NdjsonRecord } from "./ndjson-schema.js";
 
 /**
  * One session record as one line, ending in "\n". Without `opts` the session is written as the

@@ -11,8 +11,10 @@
  * Compatibility: fields are only added within a schemaVersion; renaming or removing one bumps it.
  */
 import { z } from "zod";
+import type { SeverityName } from "./constants.js";
 
-export const SCHEMA_VERSION = 1 as const;
+import { SCHEMA_VERSION } from "./constants.js";
+export { SCHEMA_VERSION };
 
 const int = () => z.number().int();
 const nonneg = () => z.number().int().nonnegative();
@@ -337,4 +339,7 @@ export type Finding = z.infer<typeof FindingSchema>;
 export type Summary = z.infer<typeof SummarySchema>;
 export type Report = z.infer<typeof ReportSchema>;
 
-export const SEVERITY_RANK: Readonly<Record<Severity, number>> = { info: 0, low: 1, medium: 2, high: 3 };
+export { SEVERITY_RANK } from "./constants.js";
+// severity.ts spells the severities without zod; this fails to compile if the two lists ever differ.
+const _sameSeverities: [Severity, SeverityName] extends [SeverityName, Severity] ? true : never = true;
+void _sameSeverities;

@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, publicCapture } from "../helpers/captures.js";
 import { ReportSchema } from "../../src/report/schema.js";
-import { NdjsonSessionRecordSchema, NdjsonSummaryRecordSchema } from "../../src/report/json.js";
+import { NdjsonSessionRecordSchema, NdjsonSummaryRecordSchema } from "../../src/report/ndjson-schema.js";
 
 const BIN = join(ROOT, "bin/ftpcap.js");
 

@@ -9,7 +9,7 @@ import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { ROOT, publicCapture } from "../helpers/captures.js";
 import { ReportSchema } from "../../src/report/schema.js";
-import { NdjsonSummaryRecordSchema } from "../../src/report/json.js";
+import { NdjsonSummaryRecordSchema } from "../../src/report/ndjson-schema.js";
 
 function ftpcap(args: string[]) {
   const r = spawnSync(process.execPath, [join(ROOT, "bin/ftpcap.js"), ...args], { cwd: ROOT, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" }, maxBuffer: 1 << 26 });
