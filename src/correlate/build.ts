@@ -134,7 +134,9 @@ function buildChannel(ch: ChannelState, o: BuildOptions, t: (m: FrameMark) => st
           family: ch.family,
           error: ch.error,
           reply: a?.reply ? replyRef(a.reply) : null,
-          accepted: a ? a.accepted : false,
+          // Tri-state: true for a 2xx (227/229/228 for passive), false for a refusal, null when no
+          // reply was seen (unanswered, lost in the capture, hidden by TLS, or the capture ended).
+          accepted: a && a.reply ? a.accepted : null,
         }
       : null;
   const connection = ch.conn ? buildConnection(ch, ch.conn, t) : null;
@@ -206,14 +208,22 @@ function buildTransfer(ch: ChannelState, conn: ConnectionReport | null): Transfe
  * complete: a 2xx final reply and, where the size is known, every byte (no gap in the data stream).
  * aborted: ABOR was sent, or 426 ("transfer aborted"). failed: any other 4xx/5xx final reply.
  * incomplete: the bytes fell short of the announced size, the data stream has a gap, or the capture
- * ended with the data connection still open. unknown: no final reply and nothing else to go on.
+ * ended with the data connection still open. unknown: no final reply (or one that is neither 2xx
+ * nor 4xx/5xx) and nothing else to go on.
+ *
+ * When the data connection is not in the capture its bytes are unknown, not zero: comparing them
+ * with the announced size would call every such transfer short. Then the server's final reply alone
+ * decides (226/250 -> complete, 4xx/5xx -> failed/aborted, none -> unknown), whether or not the 150
+ * announced a size; `connection: null` (and `bytes` "–" in the human formats) says the bytes were not seen.
  */
 function statusOf(ch: ChannelState, bytes: number, missing: number): TransferStatus {
   const x = ch.transfer!;
   const f = x.final;
-  const short = x.announcedSize !== null && bytes < x.announcedSize;
-  if (f) {
-    if (f.code >= 200 && f.code < 300) return short || missing > 0 ? "incomplete" : "complete";
+  const short = ch.conn !== null && x.announcedSize !== null && bytes < x.announcedSize;
+  // Only a 2xx or a 4xx/5xx decides: a malformed line (code 0, e.g. "230_no_space" in Zeek's
+  // ftp-missing-space-after-reply-code.pcap frame 16) or a 3xx is no answer a transfer can have.
+  if (f && f.code >= 200 && f.code < 300) return short || missing > 0 ? "incomplete" : "complete";
+  if (f && f.code >= 400 && f.code < 600) {
     if (x.aborted) return "aborted";
     if (f.code === 426) return "aborted";
     return "failed";

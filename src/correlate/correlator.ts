@@ -40,6 +40,8 @@ import {
 } from "./state.js";
 
 const PASSIVE_VERBS: ReadonlySet<string> = new Set(["PASV", "EPSV", "LPSV"]);
+/** Final replies that end a transfer whose command the capture lost (RFC 959 §4.2, RETR). */
+const ORPHAN_FINAL_CODES: ReadonlySet<number> = new Set([226, 250, 425, 426, 450, 451, 452, 550, 551, 552]);
 
 /** How long before its request a connection may appear and still be linked (capture-point reordering). */
 const EARLY_SLACK_SECONDS = 2;
@@ -156,6 +158,8 @@ export class Correlator {
       sizes: new Map(),
       anomalies: [],
       droppedAnomalies: 0,
+      clientGapAt: null,
+      orphanTransfer: null,
       openData: new Set(),
       controlClosed: false,
       finalized: false,
@@ -173,6 +177,7 @@ export class Correlator {
       onData: (side, buf, start, end, at) => s.control.onData((side ^ flip) as Side, buf, start, end, at),
       onGap: (side, missing, at) => {
         const ftpSide = (side ^ flip) as Side;
+        if (ftpSide === 0) s.clientGapAt = markOf(at);
         this.entry(s, markOf(at), "gap", "control", ftpSide === 0 ? "client" : "server", `${missing} bytes missing from the capture`);
         s.control.onGap(ftpSide, missing, at);
       },
@@ -336,6 +341,8 @@ export class Correlator {
       }
     }
     if ((r.code === 227 || r.code === 228 || r.code === 229) && !(cmd && PASSIVE_VERBS.has(cmd.verb)) && this.orphanPassive(s, r)) return;
+    if (cmd) s.orphanTransfer = null;
+    else if (this.orphanTransferReply(s, r)) return;
     if (!cmd) {
       if (s.banner === null && r.code === 220) {
         s.banner = r.lines.length > 1 ? r.lines.join("\n") : r.text;
@@ -413,6 +420,48 @@ export class Correlator {
     if (!ch) return true;
     ch.announcement = { verb, mode: "passive", request, reply: r, at: r.at, raw, address: addr, accepted: true };
     this.entry(s, r.at, "announcement", ch.id, "server", `${raw}  → expect the client to connect to ${fmtEp(addr.ip, addr.port)} (the ${verb} request is not in the capture)`);
+    return true;
+  }
+
+  /**
+   * A 150/125 with no command pending, right after an accepted announcement that got no transfer
+   * command, when the client's control stream lost bytes after that announcement: the capture lost
+   * the transfer command. Zeek's cwd-navigation.pcap: 227 at frame 714, "150 Opening BINARY mode
+   * data connection for 720974-99999-2016.gz (24898 bytes)" at 715, the client's next segment
+   * (frame 716) 27 bytes further on than its PASV ended ("RETR 720974-99999-2016.gz\r\n"), and
+   * "226 Transfer complete" at 717; frames 3626-3629 likewise. The replies are given to that channel
+   * as a transfer whose request was not seen: its `requestFrame` is the 150's frame, and the
+   * timeline says so. Only a 150/125 that announces a size is taken: a size is what a server sends
+   * for RETR (a listing or an upload has none), so the command is known to be a download; the file
+   * name comes from the reply when it names one ("for NAME (N bytes)"). The next final reply with no
+   * command pending (226/250, or a transfer failure code) completes it; anything else stays a reply
+   * without a command, as before.
+   */
+  private orphanTransferReply(s: SessionState, r: FtpReply): boolean {
+    const open = s.orphanTransfer;
+    s.orphanTransfer = null;
+    if (open && open.transfer && !open.transfer.final) {
+      if (!ORPHAN_FINAL_CODES.has(r.code)) return false;
+      const t = open.transfer;
+      t.replies.push(r);
+      t.final = r;
+      this.entry(s, r.at, "transfer.reply", open.id, "server", `${r.code} ${r.text}`);
+      return true;
+    }
+    if (r.code !== 150 && r.code !== 125) return false;
+    const size = /\((\d+) bytes?\)/i.exec(r.text);
+    if (!size || !Number.isSafeInteger(Number(size[1]))) return false;
+    const ch = s.channels[s.channels.length - 1];
+    const a = ch?.announcement;
+    if (!ch || ch.transfer || !ch.request || !a || !a.reply || !a.accepted) return false;
+    const gap = s.clientGapAt;
+    if (!gap || !later(gap, a.reply.at)) return false;
+    const name = /\bfor (.+) \(\d+ bytes?\)/i.exec(r.text)?.[1] ?? "";
+    const cmd: FtpCommand = { index: -1, verb: "RETR", arg: name, raw: "RETR (request not in the capture)", at: r.at, known: true };
+    ch.transfer = { command: "RETR", cmd, direction: "download", type: s.type, replies: [r], final: null, aborted: false, announcedSize: Number(size[1]) };
+    s.orphanTransfer = ch;
+    this.entry(s, r.at, "transfer.reply", ch.id, "server",
+      `${r.code} ${r.text}  (the RETR it answers is not in the capture: client bytes lost, gap at frame ${gap.frame})`);
     return true;
   }
 
@@ -808,6 +857,10 @@ export class Correlator {
 function typeOf(arg: string): TransferType | null {
   const c = arg.trim().charAt(0).toUpperCase();
   return c === "A" ? "ascii" : c === "I" ? "binary" : c === "E" ? "ebcdic" : c === "L" ? "local" : null;
+}
+
+function later(a: FrameMark, b: FrameMark): boolean {
+  return a.sec > b.sec || (a.sec === b.sec && (a.nsec > b.nsec || (a.nsec === b.nsec && a.frame > b.frame)));
 }
 
 function pairKey(x: string, y: string): string {

@@ -117,6 +117,10 @@ export interface SessionState {
   sizes: Map<string, number>;
   anomalies: ControlAnomaly[];
   droppedAnomalies: number;
+  /** Where the client's control stream last lost bytes (a capture gap), for replies whose command it lost. */
+  clientGapAt: FrameMark | null;
+  /** A channel given a transfer from a 150 whose command the capture lost, until its final reply. */
+  orphanTransfer: ChannelState | null;
   /** Data connections linked to this session and still open. */
   openData: Set<TcpConnection>;
   controlClosed: boolean;

@@ -84,11 +84,26 @@ export function fmtHost(ip: string): string {
   return ip.includes(":") ? `[${ip}]` : ip;
 }
 
-/** "12, 14, 15" or "12, 14, … (+30 more)" */
+/** "12, 14, 15" or "12, 14, … (+30 more)" (a table cell under a "frames" heading; "–" for none) */
 export function fmtFrames(frames: readonly number[], max: number): string {
   if (frames.length === 0) return "–";
   const shown = frames.slice(0, max).join(", ");
   return frames.length > max ? `${shown}, … (+${frames.length - max} more)` : shown;
+}
+
+/** The frames in running text: "frame 8", "frames 8, 10", "no frame". */
+export function framesText(frames: readonly number[], max: number): string {
+  if (frames.length === 0) return "no frame";
+  return `${frames.length === 1 ? "frame" : "frames"} ${fmtFrames(frames, max)}`;
+}
+
+/**
+ * The note under the diagrams when some sessions are not drawn: "… 3 more sessions not drawn" after
+ * some were drawn, "… 1 session not drawn" when none was (maxDiagrams = 0). Raw text.
+ */
+export function notDrawnText(sessions: number, max: number): string {
+  const left = sessions - max;
+  return `… ${max > 0 ? plural(left, "more session") : plural(left, "session")} not drawn`;
 }
 
 export function plural(n: number, one: string, many = one + "s"): string {
@@ -218,8 +233,8 @@ export function fmtChannelEndpoints(ch: DataChannelReport): string {
     return `${fmtEndpoint(from)} → ${fmtEndpoint(to)}`;
   }
   const a = ch.announcement;
-  if (a && a.ip !== null && a.port !== null) return `(not seen) ${fmtEndpoint({ ip: a.ip, port: a.port })}`;
-  return "(not seen)";
+  if (a && a.ip !== null && a.port !== null) return `no data connection in capture; announced ${fmtEndpoint({ ip: a.ip, port: a.port })}`;
+  return "no data connection in capture";
 }
 
 export function fmtLogin(s: SessionReport): string {
@@ -361,12 +376,22 @@ export function channelForAnnouncement(s: SessionReport, ev: TimelineEvent): Dat
   return null;
 }
 
-/** Short text for an announcement: "d1 → 10.0.0.2:40001", "d1 ✗ bad PORT". */
+/**
+ * Short text for an announcement: "d1 → 10.0.0.2:40001", "d1 → 10.0.0.2:40001 (refused)" for a
+ * 4xx/5xx reply, "(no reply)" when none was seen (`accepted` null), "d1 ✗ bad PORT".
+ */
 export function announcementNote(ch: DataChannelReport): string {
   const a = ch.announcement;
   if (!a) return ch.id;
-  if (a.ip !== null && a.port !== null) return `${ch.id} → ${fmtEndpoint({ ip: a.ip, port: a.port })}${a.accepted ? "" : " (refused)"}`;
+  if (a.ip !== null && a.port !== null) return `${ch.id} → ${fmtEndpoint({ ip: a.ip, port: a.port })}${announcementAnswer(a)}`;
   return `${ch.id} ✗ ${a.error ?? "undecodable"}`;
+}
+
+/** "" when accepted, " (refused)" for a 4xx/5xx reply, " (no reply)" when none was seen. */
+function announcementAnswer(a: NonNullable<DataChannelReport["announcement"]>): string {
+  if (a.accepted) return "";
+  if (!a.reply) return " (no reply)";
+  return a.reply.code >= 400 ? " (refused)" : ` (answered ${a.reply.code})`;
 }
 
 /**

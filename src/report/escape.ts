@@ -115,6 +115,28 @@ export function cutToWidth(s: string, width: number): string {
   return out + "…";
 }
 
+/**
+ * Cut from the left, keeping the end: "/a/b/c/name.pcap.gz" -> "…/c/name.pcap.gz". When the kept
+ * tail starts inside a directory name it is cut back to the next "/", so the reader sees whole
+ * names; only a file name wider than the room itself is cut mid-name ("…me.pcap.gz").
+ */
+export function cutLeft(s: string, width: number): string {
+  if (width <= 0) return "";
+  if (displayWidth(s) <= width) return s;
+  const chars = [...s];
+  let tail = "";
+  let w = 0;
+  for (let i = chars.length - 1; i >= 0; i--) {
+    const cw = charWidth(chars[i]!.codePointAt(0) ?? 0);
+    if (w + cw > width - 1) break;
+    tail = chars[i]! + tail;
+    w += cw;
+  }
+  const slash = tail.indexOf("/");
+  if (slash > 0 && slash < tail.length - 1) tail = tail.slice(slash);
+  return "…" + tail;
+}
+
 /** Pad an already-safe string with spaces to `width` columns (left- or right-aligned). */
 export function padTo(s: string, width: number, align: "left" | "right" = "left"): string {
   const gap = width - displayWidth(s);

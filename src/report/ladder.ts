@@ -35,6 +35,7 @@ import {
   type LaneInfo,
 } from "./common.js";
 import { RENDER_LIMITS } from "./options.js";
+import { breakLines } from "./layout.js";
 
 export interface LadderStyle {
   color: boolean;
@@ -128,6 +129,25 @@ function arrow(label: string, inner: number, dir: Row["dir"], line: string): str
     : "◀" + line.repeat(Math.max(0, fill)) + text + line.repeat(2);
 }
 
+/** Lines a legend or a note below a row may take; the rest of its text (a file name) is cut. */
+const LEGEND_MAX_LINES = 4;
+
+function fits(raw: string, width: number): boolean {
+  return displayWidth(forTerminal(raw)) <= width;
+}
+
+/**
+ * Escaped `text` broken to `width` (breakLines: endpoints whole), the first line after `first`, the
+ * rest after `rest` (both plain spaces and box characters, one column each); at most `maxLines`,
+ * the last one then cut.
+ */
+function hanging(first: string, rest: string, text: string, width: number, maxLines = Infinity): string[] {
+  const room = Math.max(10, width - Math.max(displayWidth(first), displayWidth(rest)));
+  const lines = breakLines(text, room);
+  if (lines.length > maxLines) lines.splice(maxLines - 1, Infinity, cutToWidth(lines.slice(maxLines - 1).join(" "), room));
+  return lines.map((l, i) => (i === 0 ? first : rest) + l);
+}
+
 /** The ladder of one session as lines (no trailing newline). */
 export function renderLadder(s: SessionReport, style: LadderStyle): string[] {
   const color = style.color;
@@ -136,14 +156,15 @@ export function renderLadder(s: SessionReport, style: LadderStyle): string[] {
   const lanes = laneMap(s);
   const out: string[] = [];
 
-  // Title and lane legend.
+  // Title and lane legend. Endpoints are never cut: the lines wrap (at spaces, after "→", before a
+  // ":port") under their own indent; a legend's file name is what gives way (LEGEND_MAX_LINES).
   const title = `Session ${s.id}  ${fmtEndpoint(s.client)} → ${fmtEndpoint(s.server)}  ${s.mode}  login ${fmtLogin(s)}${s.tls ? "  TLS" : ""}`;
-  out.push(paint(color, SGR.bold, cutToWidth(forTerminal(title), width)));
+  for (const l of hanging("", "        ", forTerminal(title), width)) out.push(paint(color, SGR.bold, l));
   if (s.banner !== null) out.push(cutToWidth("  banner  " + forTerminal(s.banner), width));
-  out.push(cutToWidth(`  ${CONTROL_LINE.repeat(3)} control  ${forTerminal(fmtEndpoint(s.client))} → ${forTerminal(fmtEndpoint(s.server))}`, width));
+  out.push(...hanging(`  ${CONTROL_LINE.repeat(3)} control  `, "      ", `${forTerminal(fmtEndpoint(s.client))} → ${forTerminal(fmtEndpoint(s.server))}`, width));
   s.dataChannels.forEach((ch, i) => {
     const sample = paint(color, LANE_COLORS[i % LANE_COLORS.length]!, DATA_LINE.repeat(3));
-    out.push("  " + sample + " " + cutToWidth(forTerminal(channelLegend(ch)), width - 6));
+    out.push(...hanging(`  ${sample} `, "      ", forTerminal(channelLegend(ch)), width, LEGEND_MAX_LINES));
   });
   if (s.timeline.length === 0) {
     out.push("  (no timeline events)");
@@ -181,8 +202,10 @@ export function renderLadder(s: SessionReport, style: LadderStyle): string[] {
     "  " +
     padTo("lane", laneW) +
     "  " +
-    padTo(cutToWidth(forTerminal(clientHost), portW + inner - 1), portW + 1 + inner + 1) +
-    cutToWidth(forTerminal(serverHost), Math.max(8, width - lead - portW - inner - 2));
+    // The hosts are named in full in the "control" legend line above; when one does not fit over its
+    // lane, the header says only "client" / "server" rather than cut an address.
+    padTo(fits(clientHost, portW + inner - 1) && fits(serverHost, width - lead - portW - inner - 2) ? forTerminal(clientHost) : "client", portW + 1 + inner + 1) +
+    (fits(clientHost, portW + inner - 1) && fits(serverHost, width - lead - portW - inner - 2) ? forTerminal(serverHost) : "server");
   out.push("");
   out.push(paint(color, SGR.bold, header));
 
@@ -219,7 +242,9 @@ export function renderLadder(s: SessionReport, style: LadderStyle): string[] {
       const tail = note ? "  " + note : "";
       return [(prefix + left + " " + body + " " + (note ? right : r.serverPort) + tail).trimEnd()];
     }
-    return [(prefix + left + " " + body + " " + r.serverPort).trimEnd(), " ".repeat(lead + portW + 1) + cutToWidth("↳ " + note, width - lead - portW - 1)];
+    const indent = " ".repeat(lead + portW + 1);
+    const below = hanging(indent + "↳ ", indent + "  ", note, Math.max(width, lead + portW + 1 + 20), LEGEND_MAX_LINES);
+    return [(prefix + left + " " + body + " " + r.serverPort).trimEnd(), ...below];
   };
 
   for (const r of cut.head) out.push(...draw(r));

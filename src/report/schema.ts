@@ -119,7 +119,8 @@ export const AnnouncementSchema = z.object({
   family: z.union([z.literal(4), z.literal(6)]).nullable(),
   error: z.string().nullable(),
   reply: ReplyRefSchema.nullable(),
-  accepted: z.boolean(),
+  /** True when the server accepted it (2xx; 227/229/228 for passive), false when it refused it (4xx/5xx), null when no reply was seen. */
+  accepted: z.boolean().nullable(),
 });
 
 export const HandshakeSchema = z.object({

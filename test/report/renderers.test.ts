@@ -420,11 +420,15 @@ test("table: long session and transfer tables stop at tableMaxRows with a note",
 
 test("table: on a narrow terminal, low-priority columns are hidden (and named) before endpoints are cut", () => {
   const out = render("table", failedReport(), opts({ width: 60 }));
-  assert.match(out, /\(hidden at 60 columns: found by, TLS, transfers, mode\)/);
-  assert.match(out, /s1 {2}10\.99\.0\.3:40010 {2}10\.99\.0\.1:21 /, "endpoints whole");
-  const wide = render("table", failedReport(), opts({ width: 100 }));
-  assert.ok(!wide.includes("hidden at"), "nothing hidden at 100 columns");
-  assert.match(wide, /bob \(success ×2\)\s+no\s+0\/1 ok\s+medium \(2\)\s+port-21/);
+  assert.match(out, /\(hidden at 60 columns: found by, findings, TLS\)/);
+  // The endpoints take two lines ("client →" over "server"), each whole; the login wraps at its space.
+  assert.match(out, /\n {2}s1 {2}10\.99\.0\.3:40010 → +passive +bob +0\/1 ok\n {6}10\.99\.0\.1:21 +\(success ×2\)\n/, "endpoints whole");
+  assert.match(out, /\n {2}s1 d1 {2}RETR +passive +10\.99\.0\.3:40011→ +0 B +failed\n {9}big\.iso +10\.99\.0\.1:50001\n/, "data connection whole");
+  assert.match(out, /\(hidden at 60 columns: rate, time\)/);
+  for (const line of out.split("\n")) assert.ok(displayWidth(line) <= 60, `wider than 60: ${JSON.stringify(line)}`);
+  const wide = render("table", failedReport(), opts({ width: 120 }));
+  assert.ok(!wide.includes("hidden at"), "nothing hidden at 120 columns");
+  assert.match(wide, /10\.99\.0\.3:40010 → 10\.99\.0\.1:21 +passive +bob \(success ×2\)\s+no\s+0\/1 ok\s+medium \(2\)\s+port-21/);
 });
 
 test("random hostile text in every capture-controlled field: no format throws or leaks a raw control", () => {
