@@ -14,7 +14,7 @@
  * attributes) or forSvgText (SVG <text>/<title>); ids and classes are built from our own indexes.
  */
 import { createHash } from "node:crypto";
-import type { Finding, Report, SessionReport, Severity } from "./schema.js";
+import type { DataChannelReport, Finding, Report, SessionReport, Severity } from "./schema.js";
 import { SEVERITY_RANK } from "./constants.js";
 import { forHtml } from "./escape.js";
 import {
@@ -24,6 +24,7 @@ import {
   fmtDuration,
   fmtEndpoint,
   fmtFrames,
+  notDrawnText,
   fmtLogin,
   fmtModes,
   fmtRate,
@@ -69,6 +70,7 @@ tbody tr:nth-child(even){background:#fbfcfd}
 .st-complete{color:var(--ok)}.st-failed,.st-aborted{color:var(--high);font-weight:600}.st-incomplete{color:var(--medium)}.st-unknown{color:var(--muted)}
 .remedy{color:var(--muted)}
 code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
+.ep{white-space:nowrap}
 details.session{margin:12px 0;border:1px solid var(--line);border-radius:6px;padding:8px 12px}
 details.session summary{cursor:pointer;font-weight:600}
 ul.legend{list-style:none;padding:0;margin:8px 0;font-size:12px}
@@ -199,7 +201,7 @@ function summarySection(r: Report): string {
     .join("<br>");
   const items: [string, string][] = [
     ["captures", caps || "–"],
-    ["packets", `${groupDigits(s.packets)} (${groupDigits(r.stats.tcpSegments)} TCP segments, ${groupDigits(r.stats.connections)} connections)`],
+    ["packets", `${groupDigits(s.packets)} (${plural(r.stats.tcpSegments, "TCP segment")}, ${plural(r.stats.connections, "connection")})`],
     ["sessions", `${groupDigits(s.sessions)} (${plural(s.dataChannels, "data channel")})`],
     ["modes", h(fmtModes(s.modes))],
     ["transfers", h(fmtTransfersSummary(s.transfers))],
@@ -230,6 +232,21 @@ function findingsSection(r: Report): string {
   )}</section>`;
 }
 
+/** An endpoint ("10.0.0.1:21", "[2001:db8::1]:21") that a table cell never breaks (no "10.0.0.1:2" / "1"). */
+function endpointHtml(endpoint: string): string {
+  return `<span class="mono ep">${h(endpoint, 80)}</span>`;
+}
+
+/** A data connection: each endpoint whole; the line may break only after the arrow. */
+function channelEndpointsHtml(ch: DataChannelReport): string {
+  const c = ch.connection;
+  if (c) {
+    const [from, to] = c.initiator === "client" ? [c.client, c.server] : [c.server, c.client];
+    return `${endpointHtml(fmtEndpoint(from))} → ${endpointHtml(fmtEndpoint(to))}`;
+  }
+  return `<span class="mono">${h(fmtChannelEndpoints(ch), 200)}</span>`;
+}
+
 function sessionNumber(id: string): number | null {
   const m = /^s(\d+)$/.exec(id);
   return m ? Number(m[1]) : null;
@@ -245,8 +262,8 @@ function sessionsSection(r: Report): string {
     const ok = s.dataChannels.filter((d) => d.transfer?.status === "complete").length;
     return [
       { html: h(s.id, 40), sort: sessionNumber(s.id) },
-      { html: `<span class="mono">${h(fmtEndpoint(s.client))}</span>` },
-      { html: `<span class="mono">${h(fmtEndpoint(s.server))}</span>` },
+      { html: endpointHtml(fmtEndpoint(s.client)) },
+      { html: endpointHtml(fmtEndpoint(s.server)) },
       { html: h(s.mode) },
       { html: h(fmtLogin(s), 200) },
       { html: s.tls ? "yes" : "no" },
@@ -283,7 +300,7 @@ function transfersSection(r: Report): string {
     { html: h(t.command) },
     { html: `<span class="mono">${h(t.argument || "–", 300)}</span>` },
     { html: h(channel.mode) },
-    { html: `<span class="mono">${h(fmtChannelEndpoints(channel), 200)}</span>` },
+    { html: channelEndpointsHtml(channel) },
     { html: h(fmtTransferBytes(channel)), sort: channel.connection ? t.bytes : -1, cls: "num" },
     { html: h(fmtDuration(t.durationSeconds)), sort: t.durationSeconds, cls: "num" },
     { html: h(fmtRate(t.throughputBytesPerSecond)), sort: t.throughputBytesPerSecond, cls: "num" },
@@ -339,7 +356,7 @@ function timelinesSection(r: Report, opts: RenderOptions): string {
       s.banner !== null ? `<p>banner: <span class="mono">${h(s.banner, 300)}</span></p>` : ""
     }${laneLegend(s)}<div class="scroll">${renderSvgLadder(s, i).svg}</div>${dropped}</details>`;
   });
-  const more = r.sessions.length > max ? `<p>… ${plural(r.sessions.length - max, "more session")} not drawn (maxDiagrams = ${max}; use --max-diagrams or --session &lt;id&gt;).</p>` : "";
+  const more = r.sessions.length > max ? `<p>${h(notDrawnText(r.sessions.length, max))} (maxDiagrams = ${max}; use --max-diagrams or --session &lt;id&gt;).</p>` : "";
   return `<section id="timelines"><h2>Timelines</h2>${parts.join("\n")}${more}</section>`;
 }
 

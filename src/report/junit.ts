@@ -25,12 +25,13 @@ import {
   fmtChannelEndpoints,
   fmtDuration,
   fmtEndpoint,
-  fmtFrames,
+  framesText,
   fmtLogin,
   fmtModes,
   fmtTransfersSummary,
   findingCountsText,
   groupFindings,
+  plural,
   shown,
   sortFindings,
 } from "./common.js";
@@ -58,7 +59,7 @@ function seconds(t: number | null): string {
 
 function findingLine(f: Finding): string {
   const where = f.session === null ? "capture-wide" : f.dataChannel !== null ? `${f.session} ${f.dataChannel}` : f.session;
-  return `[${f.severity}] ${f.code}: ${f.title} (${where}; frames ${fmtFrames(f.frames, RENDER_LIMITS.maxFramesListed)})\n  ${f.message}\n  remedy: ${f.remedy}`;
+  return `[${f.severity}] ${f.code}: ${f.title} (${where}; ${framesText(f.frames, RENDER_LIMITS.maxFramesListed)})\n  ${f.message}\n  remedy: ${f.remedy}`;
 }
 
 function transferCase(s: SessionReport, ch: DataChannelReport, t: TransferReport): Case {
@@ -82,7 +83,13 @@ function sessionCase(s: SessionReport): Case {
   const out = [
     `session ${s.id}: ${fmtEndpoint(s.client)} → ${fmtEndpoint(s.server)}, mode ${s.mode} (${fmtModes(s.modes)}), recognised by ${s.recognisedBy}`,
     `login ${fmtLogin(s)}${s.tls ? ", TLS" : ""}${s.banner !== null ? `, banner ${s.banner}` : ""}`,
-    `${s.counts.commands} commands, ${s.counts.replies} replies, ${s.counts.announcements} announcements, ${s.counts.transfers} transfers, ${s.dataChannels.length} data channels`,
+    [
+      plural(s.counts.commands, "command"),
+      plural(s.counts.replies, "reply", "replies"),
+      plural(s.counts.announcements, "announcement"),
+      plural(s.counts.transfers, "transfer"),
+      plural(s.dataChannels.length, "data channel"),
+    ].join(", "),
     `${s.start} – ${s.end} (${fmtDuration(s.durationSeconds)})${s.midStream ? ", picked up mid-stream" : ""}`,
   ];
   return { classname: `ftpcap.${s.id}`, name: `session ${fmtEndpoint(s.client)} → ${fmtEndpoint(s.server)}`, time: s.durationSeconds, findings: [], problems: [], out };
@@ -137,7 +144,7 @@ export function renderJunit(report: Report, opts: RenderOptions): string {
     problems: [],
     out: [
       ...r.captures.map((c) => `${c.file}: ${c.format}${c.compressed ? "+gzip" : ""}, ${c.packets} packets${c.complete ? "" : ", INCOMPLETE (the file broke off)"}`),
-      `${r.summary.sessions} sessions, transfers ${fmtTransfersSummary(r.summary.transfers)}, findings ${findingCountsText(r.summary.findings)}`,
+      `${plural(r.summary.sessions, "session")}, transfers ${fmtTransfersSummary(r.summary.transfers)}, findings ${findingCountsText(r.summary.findings)}`,
       ...(r.complete ? [] : ["the report is incomplete: an input broke off or a limit dropped data; absence of evidence is weaker"]),
       ...[...r.warnings, ...r.captures.flatMap((c) => c.warnings)].map((w) => `warning ${w.code}${w.count !== undefined && w.count > 1 ? ` ×${w.count}` : ""}: ${w.message}`),
     ],

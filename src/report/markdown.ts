@@ -23,6 +23,7 @@ import {
   cutMiddle,
   fmtBytes,
   fmtChannelEndpoints,
+  notDrawnText,
   fmtDuration,
   fmtEndpoint,
   fmtFrames,
@@ -240,7 +241,7 @@ function diagramsSection(r: Report, opts: RenderOptions): string {
     );
   });
   if (r.sessions.length > max) {
-    parts.push(`_… ${plural(r.sessions.length - max, "more session")} not drawn (maxDiagrams = ${max}; use \`--max-diagrams\` or \`--session <id>\`)._`);
+    parts.push(`_${notDrawnText(r.sessions.length, max)} (maxDiagrams = ${max}; use \`--max-diagrams\` or \`--session <id>\`)._`);
   }
   return parts.join("\n\n");
 }

@@ -22,7 +22,7 @@ import { createHash } from "node:crypto";
 import { CATALOGUE } from "../findings/catalogue.js";
 import type { Finding, Report, Severity } from "./schema.js";
 import { forPlain } from "./escape.js";
-import { fmtFrames, shown } from "./common.js";
+import { framesText, shown } from "./common.js";
 import { safeJson } from "./json.js";
 import { RENDER_LIMITS, type RenderOptions } from "./options.js";
 
@@ -125,7 +125,7 @@ export function buildSarif(report: Report, opts: Pick<RenderOptions, "showCreden
   const results = r.findings.map((f) => {
     const ruleId = sarifRuleId(f.code);
     const cap = r.captures[f.file];
-    const frames = f.frames.length ? ` (frames ${fmtFrames(f.frames, RENDER_LIMITS.maxFramesListed)})` : "";
+    const frames = f.frames.length ? ` (${framesText(f.frames, RENDER_LIMITS.maxFramesListed)})` : "";
     const location: Record<string, unknown> = {
       physicalLocation: {
         artifactLocation: cap ? { ...captureUri(cap.file), index: f.file } : { uri: "unknown-capture" },

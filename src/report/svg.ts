@@ -39,6 +39,16 @@ const X_NOTE = 700;
 const TOP = 52;
 const ROW = 22;
 const LABEL_CHARS = 58;
+/** Where the "lane" heading ends (4 characters from X_LANE), and the room kept around header labels. */
+const X_LANE_END = X_LANE + 4 * 7;
+const HEADER_GAP = 12;
+/**
+ * Width of header text in px, an upper bound: the ladder's monospace font at 11px is ~6.6px a
+ * character, bold a little wider; 7 leaves a margin.
+ */
+function textWidth(s: string): number {
+  return [...s].length * 7;
+}
 const NOTE_CHARS = 38;
 
 export interface SvgLadder {
@@ -80,8 +90,15 @@ export function renderSvgLadder(s: SessionReport, index: number, maxEvents = REN
   out.push(`<text x="${X_FRAME}" y="20" class="hd" text-anchor="end">frame</text>`);
   out.push(`<text x="${X_TIME}" y="20" class="hd" text-anchor="end">time s</text>`);
   out.push(`<text x="${X_LANE}" y="20" class="hd">lane</text>`);
-  out.push(`<text x="${X_CLIENT}" y="20" class="hd" text-anchor="middle">${forSvgText(`client ${fmtHost(s.client.ip)}`, 50)}</text>`);
-  out.push(`<text x="${X_SERVER}" y="20" class="hd" text-anchor="middle">${forSvgText(`server ${fmtHost(s.server.ip)}`, 50)}</text>`);
+  // Lane names centred over their lanes, but a long one (IPv6) is moved right, clear of the "lane"
+  // heading, and the server's right of it, inside the picture (two 48-character IPv6 labels fit).
+  const clientLabel = `client ${fmtHost(s.client.ip)}`;
+  const serverLabel = `server ${fmtHost(s.server.ip)}`;
+  const clientX = Math.max(X_CLIENT, X_LANE_END + HEADER_GAP + textWidth(clientLabel) / 2);
+  const clientRight = clientX + textWidth(clientLabel) / 2;
+  const serverX = Math.min(Math.max(X_SERVER, clientRight + HEADER_GAP + textWidth(serverLabel) / 2), W - HEADER_GAP - textWidth(serverLabel) / 2);
+  out.push(`<text x="${Math.round(clientX)}" y="20" class="hd" text-anchor="middle">${forSvgText(clientLabel, 50)}</text>`);
+  out.push(`<text x="${Math.round(serverX)}" y="20" class="hd" text-anchor="middle">${forSvgText(serverLabel, 50)}</text>`);
   // Row stripes first, so the lane lines are drawn over them.
   for (let i = 1; i < rows.length; i += 2) out.push(`<rect x="0" y="${TOP + i * ROW - ROW + 7}" width="${W}" height="${ROW}" class="stripe"/>`);
   out.push(`<line x1="${X_CLIENT}" y1="30" x2="${X_CLIENT}" y2="${height - 6}" class="lane"/>`);
