@@ -4,8 +4,11 @@
  *   0   success: report written, no finding at or above --fail-on
  *   1   findings at or above --fail-on
  *   2   usage error (ftpcap's own option checks and commander's: unknown option, missing value, a
- *       value not among the choices, no capture named; one `ftpcap: ...` line and the help hint), or
- *       an input that could not be read as a capture at all
+ *       value not among the choices, a number out of its range, no capture named; one `ftpcap: ...`
+ *       line and the help hint); an `-o` file that cannot be written (its directory does not exist,
+ *       it is a directory) or whose extension names no format (`-o r.pdf` without --format: refused
+ *       rather than writing JSON under a name that promises something else); or an input that could
+ *       not be read as a capture at all
  *   70  internal error (a bug in ftpcap: one line on stderr, FTPCAP_DEBUG=1 for the stack)
  *   130 interrupted (SIGINT); with --output the report of what was read is still written
  *

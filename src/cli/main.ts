@@ -5,6 +5,8 @@
  * until here; this is the only place that prints them and picks a code.
  */
 import { Command, CommanderError, Option } from "commander";
+import { existsSync, statSync } from "node:fs";
+import { basename, dirname } from "node:path";
 import { z } from "zod";
 import { analyzeFiles } from "../analyze.js";
 import { DEFAULT_LIMITS, LIMIT_DOCS, type Limits } from "../common/limits.js";
@@ -37,7 +39,18 @@ const EXTENSION_FORMAT: Readonly<Record<string, Format>> = {
   ".txt": "table",
 };
 
-const port = z.coerce.number().int().min(1).max(65535);
+/**
+ * The whole-number options and their ranges. Their values are checked here, before zod, so a user
+ * reads what was wrong in their own terms (`--width "abc": expected a whole number from 40 to
+ * 1000`) rather than a schema message.
+ */
+const WHOLE_NUMBER_OPTIONS = {
+  width: { flag: "--width", min: 40, max: 1000 },
+  maxDiagrams: { flag: "--max-diagrams", min: 0, max: 10_000 },
+  controlPort: { flag: "--control-port", min: 1, max: 65535 },
+} as const;
+
+const port = z.coerce.number().int().min(WHOLE_NUMBER_OPTIONS.controlPort.min).max(WHOLE_NUMBER_OPTIONS.controlPort.max);
 
 const OptionsSchema = z.object({
   format: z.enum(FORMATS).optional(),
@@ -47,8 +60,8 @@ const OptionsSchema = z.object({
   session: z.array(z.string().regex(/^s\d+$/, "session ids look like s1, s2, ...")),
   showCredentials: z.boolean(),
   color: z.boolean(),
-  maxDiagrams: z.coerce.number().int().min(0).max(10_000),
-  width: z.coerce.number().int().min(40).max(1000).optional(),
+  maxDiagrams: z.coerce.number().int().min(WHOLE_NUMBER_OPTIONS.maxDiagrams.min).max(WHOLE_NUMBER_OPTIONS.maxDiagrams.max),
+  width: z.coerce.number().int().min(WHOLE_NUMBER_OPTIONS.width.min).max(WHOLE_NUMBER_OPTIONS.width.max).optional(),
   limit: z.array(z.string()),
   progress: z.boolean(),
 });
@@ -139,7 +152,11 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
     return internalError(e);
   }
 
-  const format: Format = opts.format ?? formatFromPath(opts.output) ?? (process.stdout.isTTY ? "table" : "json");
+  // Without --format: the -o file's extension; a file with no extension gets json (it is not a
+  // terminal); standard output gets table on a terminal and json in a pipe. An extension that names
+  // no format was refused in parseOptions.
+  const toFile = opts.output !== undefined && opts.output !== "-";
+  const format: Format = opts.format ?? formatFromPath(opts.output) ?? (toFile || !process.stdout.isTTY ? "json" : "table");
   const color = opts.color && !process.env["NO_COLOR"] && format === "table" && !opts.output && Boolean(process.stdout.isTTY);
   const width = opts.width ?? (process.stdout.isTTY && process.stdout.columns ? process.stdout.columns : 100);
   const progress = makeProgress(opts.progress && Boolean(process.stderr.isTTY) && !process.env["CI"]);
@@ -153,9 +170,10 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
 
   let out: OutputSink;
   try {
+    if (opts.output && opts.output !== "-" && isDirectory(opts.output)) throw Object.assign(new Error("is a directory"), { code: "EISDIR" });
     out = opts.output ? fileSink(opts.output) : stdoutSink();
   } catch (e) {
-    process.stderr.write(`ftpcap: cannot write ${opts.output}: ${(e as Error).message}\n`);
+    process.stderr.write(`ftpcap: cannot write ${forTerminal(opts.output ?? "")}: ${outputProblem(opts.output ?? "", e)}\n`);
     return EXIT.USAGE;
   }
 
@@ -237,7 +255,7 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
     out.abort();
     spool?.dispose();
     if ((e as NodeJS.ErrnoException).code === "EPIPE") return EXIT.OK;
-    process.stderr.write(`ftpcap: cannot write the report: ${(e as Error).message}\n`);
+    process.stderr.write(`ftpcap: cannot write the report${opts.output ? ` to ${forTerminal(opts.output)}` : ""}: ${outputProblem(opts.output ?? "-", e)}\n`);
     return EXIT.USAGE;
   }
   spool?.dispose();
@@ -316,6 +334,26 @@ function plural(n: number, one: string): string {
 }
 
 function parseOptions(raw: Record<string, unknown>): Options {
+  for (const [key, spec] of Object.entries(WHOLE_NUMBER_OPTIONS)) {
+    const v = raw[key];
+    for (const item of Array.isArray(v) ? v : v === undefined ? [] : [v]) {
+      const text = String(item);
+      const n = /^\d{1,9}$/.test(text.trim()) ? Number(text.trim()) : NaN;
+      if (!(n >= spec.min && n <= spec.max)) {
+        throw new UsageError(`${spec.flag} "${forTerminal(text)}": expected a whole number from ${spec.min} to ${spec.max}`);
+      }
+    }
+  }
+  const output = raw["output"];
+  if (typeof output === "string" && raw["format"] === undefined) {
+    const ext = extensionOf(output);
+    if (ext !== undefined && EXTENSION_FORMAT[ext] === undefined) {
+      throw new UsageError(
+        `-o "${forTerminal(output)}": the extension "${forTerminal(ext)}" names no report format; ` +
+          `use ${Object.keys(EXTENSION_FORMAT).join(", ")}, or say which with --format (the file name is then kept as given)`,
+      );
+    }
+  }
   const r = OptionsSchema.safeParse({ ...raw, progress: raw["progress"] !== false, color: raw["color"] !== false });
   if (!r.success) {
     const issue = r.error.issues[0]!;
@@ -339,10 +377,42 @@ function parseLimits(items: string[]): Partial<Limits> {
   return out;
 }
 
+/** ".html" for "out/r.html", undefined for "report" or ".hidden" (a dot file has no extension). */
+function extensionOf(path: string): string | undefined {
+  const name = basename(path);
+  const m = /.\.([A-Za-z0-9]+)$/.exec(name);
+  return m ? `.${m[1]!.toLowerCase()}` : undefined;
+}
+
 function formatFromPath(path: string | undefined): Format | undefined {
   if (!path) return undefined;
-  const m = /\.[A-Za-z]+$/.exec(path);
-  return m ? EXTENSION_FORMAT[m[0].toLowerCase()] : undefined;
+  const ext = extensionOf(path);
+  return ext === undefined ? undefined : EXTENSION_FORMAT[ext];
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Why the output file cannot be written, in the user's terms: the directory they named, never the
+ * temporary file ftpcap writes first.
+ */
+function outputProblem(path: string, e: unknown): string {
+  const dir = dirname(path);
+  const code = (e as NodeJS.ErrnoException).code;
+  const shownDir = forTerminal(dir);
+  if (code === "ENOENT") return existsSync(dir) ? "no such file or directory" : `directory ${shownDir} does not exist`;
+  if (code === "ENOTDIR") return `${shownDir} is not a directory`;
+  if (code === "EACCES" || code === "EPERM") return `permission denied (cannot create files in ${shownDir})`;
+  if (code === "EROFS") return `${shownDir} is on a read-only file system`;
+  if (code === "EISDIR") return "it is a directory";
+  if (code === "ENOSPC") return "no space left on the device";
+  return forTerminal(((e as Error).message ?? String(e)).replace(/, open '[^']*'$/, ""));
 }
 
 function limitsHelp(): string {

@@ -180,7 +180,13 @@ export const TransferSchema = z.object({
   announcedSize: nonneg().nullable(),
   firstDataFrame: frameNo().nullable(),
   lastDataFrame: frameNo().nullable(),
+  /**
+   * Seconds from the data connection's first SYN (its first frame when picked up mid-stream) to the
+   * frame of the last new data byte (`lastDataFrame`), in capture time: it includes the TCP handshake
+   * and, in passive mode, the round trip of the transfer command. null when the data was not seen.
+   */
   durationSeconds: z.number().nullable(),
+  /** `bytes / durationSeconds` over that same span (a lower bound on the link's speed); null when there is no duration. */
   throughputBytesPerSecond: z.number().nullable(),
   replies: z.array(ReplyRefSchema),
   status: TransferStatusSchema,

@@ -177,3 +177,73 @@ test("--limit is applied: maxAnnouncementsPerSession=10 on 500 PORTs gives a lim
   assert.equal(report.complete, false);
   assert.ok(existsSync(f));
 });
+
+test("whole-number options say what was typed and the range, like --limit: --width, --max-diagrams, --control-port", () => {
+  const cap = join(ROOT, "fixtures/captures/vsftpd-active-passive.pcap");
+  const cases: [string[], string][] = [
+    [["--width", "abc"], 'ftpcap: --width "abc": expected a whole number from 40 to 1000'],
+    [["--width", "10"], 'ftpcap: --width "10": expected a whole number from 40 to 1000'],
+    [["--width", "1e3"], 'ftpcap: --width "1e3": expected a whole number from 40 to 1000'],
+    [["--max-diagrams", "x"], 'ftpcap: --max-diagrams "x": expected a whole number from 0 to 10000'],
+    [["--max-diagrams", "-1"], 'ftpcap: --max-diagrams "-1": expected a whole number from 0 to 10000'],
+    [["--control-port", "99999"], 'ftpcap: --control-port "99999": expected a whole number from 1 to 65535'],
+    [["--control-port", "2121,0"], 'ftpcap: --control-port "0": expected a whole number from 1 to 65535'],
+    // What the user typed is shown, never interpreted by the terminal.
+    [["--width", "\x1b[2J"], 'ftpcap: --width "\\x1b[2J": expected a whole number from 40 to 1000'],
+  ];
+  for (const [args, line] of cases) {
+    const r = ftpcap([cap, ...args]);
+    assert.equal(r.code, 2, `${args.join(" ")}: ${r.err}`);
+    assert.equal(r.out, "");
+    assert.deepEqual(r.err.split("\n"), [line, "(run ftpcap analyze --help for usage)", ""], args.join(" "));
+    assert.doesNotMatch(r.err, /Invalid input|Too big|Too small|NaN|\x1b/);
+  }
+  // In range: accepted (vsftpd-active-passive.pcap has one session, s1).
+  const ok = ftpcap([cap, "-f", "table", "--width", "40", "--max-diagrams", "0", "--control-port", "2121"]);
+  assert.equal(ok.code, 0, ok.err);
+  assert.match(ok.out, /^ {2}… 1 session not drawn \(maxDiagrams = 0;/m);
+});
+
+test("-o: a missing directory is named (no temp-file name); a directory as the target is refused; exit 2, nothing written", () => {
+  const cap = join(ROOT, "fixtures/captures/vsftpd-active-passive.pcap");
+  const dir = mkdtempSync(join(tmpdir(), "ftpcap-cli-"));
+  const missing = join(dir, "no-such-dir", "r.html");
+  const r = ftpcap([cap, "-o", missing]);
+  assert.equal(r.code, 2);
+  assert.equal(r.err, `ftpcap: cannot write ${missing}: directory ${join(dir, "no-such-dir")} does not exist\n`);
+  assert.doesNotMatch(r.err, /\.tmp|ENOENT/);
+  const d = ftpcap([cap, "-o", dir]);
+  assert.equal(d.code, 2);
+  assert.equal(d.err, `ftpcap: cannot write ${dir}: it is a directory\n`);
+  const file = join(dir, "plain");
+  writeFileSync(file, "x");
+  const nd = ftpcap([cap, "-o", join(file, "r.json")]);
+  assert.equal(nd.code, 2);
+  assert.equal(nd.err, `ftpcap: cannot write ${join(file, "r.json")}: ${file} is not a directory\n`);
+  assert.deepEqual(readdirSync(dir), ["plain"], "no temp file left behind");
+});
+
+test("-o with an extension that names no format is a usage error (exit 2), unless --format says which; no extension writes json", () => {
+  const cap = join(ROOT, "fixtures/captures/vsftpd-active-passive.pcap");
+  const dir = mkdtempSync(join(tmpdir(), "ftpcap-cli-"));
+  const pdf = join(dir, "r.pdf");
+  const r = ftpcap([cap, "-o", pdf]);
+  assert.equal(r.code, 2);
+  assert.equal(
+    r.err.split("\n")[0],
+    `ftpcap: -o "${pdf}": the extension ".pdf" names no report format; use .json, .ndjson, .jsonl, .md, .markdown, .html, .htm, .sarif, .xml, .txt, or say which with --format (the file name is then kept as given)`,
+  );
+  assert.ok(!existsSync(pdf), "nothing written");
+  // --format wins: the file is written under the name given.
+  const f = ftpcap([cap, "-o", pdf, "-f", "html"]);
+  assert.equal(f.code, 0, f.err);
+  assert.match(readFileSync(pdf, "utf8"), /^<!DOCTYPE html>/i);
+  // Upper-case extensions count; a name without an extension (or a dot file) gets json, not table.
+  assert.equal(ftpcap([cap, "-o", join(dir, "R.HTML")]).code, 0);
+  assert.match(readFileSync(join(dir, "R.HTML"), "utf8"), /^<!DOCTYPE html>/i);
+  for (const name of ["report", ".report"]) {
+    const x = ftpcap([cap, "-o", join(dir, name)]);
+    assert.equal(x.code, 0, x.err);
+    ReportSchema.parse(JSON.parse(readFileSync(join(dir, name), "utf8")));
+  }
+});
