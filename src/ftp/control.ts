@@ -44,11 +44,29 @@
  * (accepted, even when the address is malformed — then also `bad-announcement`); any other code ->
  * refused (accepted false). `EPSV ALL` (RFC 2428 §4) announces nothing: it is only a command.
  *
+ * Malformed answers: a server line without a valid reply code (outside a multi-line block) is an
+ * `invalid-reply` anomaly. When it arrives while a command awaits its reply, it is remembered as that
+ * command's candidate answer: a valid final reply that follows still answers the command (the line was
+ * noise: ipv6-violation's SSH banner before `530`), but if the client sends its next command, a gap
+ * comes, TLS starts, the stream ends, or a later reply answers a later command, the command is
+ * reported as answered by the malformed line (FtpReply.malformed, code 0) rather than unanswered:
+ * Zeek's ftp-invalid-reply-code answers PASV (frame 14) with `99 PASV invalid` (frame 16).
+ *
+ * Resynchronisation: a server line without an end of line that is not a reply (nor inside a block)
+ * is ended where the next segment begins, when that segment starts with `ddd ` or `ddd-` (a reply
+ * code). Zeek's ipv6-violation: frame 12 carries an SSH banner line, then binary SSH bytes without
+ * CRLF; frame 14 carries `530 Sorry, only 3 connections per host!` and is read as the reply it is.
+ * A line split across segments in normal traffic still joins: its first part starts with a reply
+ * code (or it is inside a block), so it is never ended early.
+ *
  * TLS: `AUTH TLS|SSL|TLS-C|TLS-P` answered 234 -> onTlsStart, and both streams are followed as TLS
- * records (tls.ts) until cleartext FTP reappears -> onTlsEnd. `AUTH GSSAPI` (GridFTP, port 2811)
- * keeps the stream in the clear: ADAT tokens are base64 arguments, `ENC`/`MIC`/`CONF` commands and
- * `631`-`633` replies are parsed like any other. A protected reply wraps the real code (1xx too), so
- * further 63x replies with nothing pending are given to the command the previous 63x answered.
+ * records (tls.ts) until cleartext FTP reappears -> onTlsEnd. `AUTH GSSAPI` (GridFTP, port 2811;
+ * any other RFC 2228 mechanism alike) keeps the stream in the clear: ADAT tokens are base64
+ * arguments, `ENC`/`MIC`/`CONF` commands and `631`-`633` replies are parsed like any other. Once the
+ * exchange completed (235 to ADAT, or 234 to AUTH) and the client sends its first ENC/MIC/CONF,
+ * onTlsStart reports the protection (at the 235/234): what those commands carry cannot be read. A
+ * protected reply wraps the real code (1xx too), so further 63x replies with nothing pending are
+ * given to the command the previous 63x answered.
  *
  * Passwords: PASS is a command like any other here (its argument is in FtpCommand.arg for
  * correlate/, which redacts it); no anomaly excerpt or detail ever carries it.
@@ -60,7 +78,7 @@ import type { Side } from "../tcp/types.js";
 import { decodeEprt, decodeEpsvReply, decodeLprt, decodeLpsvReply, decodePasvReply, decodePort } from "./announce.js";
 import { GREETING_REPLY_CODES, TLS_AUTH_MECHANISMS, asciiUpper, isKnownVerb, mayReceive, specificallyReceives } from "./commands.js";
 import { LineFramer } from "./lines.js";
-import { ReplyAssembler, type AssembledReply } from "./reply.js";
+import { ReplyAssembler, parseReplyLine, type AssembledReply } from "./reply.js";
 import { TlsScanner, looksLikeTlsRecord } from "./tls.js";
 import type {
   AnnouncedAddress,
@@ -97,6 +115,10 @@ export interface ControlStats {
   skippedReplyLines: number;
   /** Commands dropped from the pending queue at Limits.maxPendingCommands. */
   droppedPending: number;
+  /** Commands answered by a server line without a valid reply code (FtpReply.malformed). */
+  malformedAnswers: number;
+  /** Server lines without an end of line ended where the next segment starts a reply (resync). */
+  resyncedLines: number;
   /** Bytes passed over as TLS records, per side. */
   tlsBytes: [number, number];
 }
@@ -113,6 +135,10 @@ interface Pending {
   readonly address: AnnouncedAddress | null;
   /** `AUTH TLS` and friends: the mechanism, to start TLS on 234. */
   readonly tls: string | null;
+  /** `AUTH GSSAPI` and other RFC 2228 mechanisms: "AUTH GSSAPI". */
+  readonly sec: string | null;
+  /** A server line without a valid reply code that arrived while this command awaited its reply. */
+  malformed: ControlLine | null;
 }
 
 const SIDE_NAME = ["client", "server"] as const;
@@ -145,6 +171,15 @@ export class ControlChannel {
   private holdable = true;
   /** The command the last protected (631-633) reply answered. */
   private lastProtected: FtpCommand | null = null;
+  /** RFC 2228: the mechanism whose security exchange is under way (after 334 to AUTH). */
+  private secExchange: string | null = null;
+  /** RFC 2228: the exchange completed (235/234); protection is reported at the first ENC/MIC/CONF. */
+  private secReady: { at: FrameMark; mechanism: string } | null = null;
+  private secOn = false;
+  /** Set while end() delivers what the end of the stream cut short. */
+  private ending = false;
+  /** The frame whose segment ended a server line early (resync), while that line is delivered. */
+  private resyncAt: Stamp | null = null;
   private ended = false;
   private readonly noted = { bareEol: [false, false], telnet: [false, false] };
 
@@ -161,6 +196,8 @@ export class ControlChannel {
     unknownCommands: 0,
     skippedReplyLines: 0,
     droppedPending: 0,
+    malformedAnswers: 0,
+    resyncedLines: 0,
     tlsBytes: [0, 0],
   };
 
@@ -175,10 +212,7 @@ export class ControlChannel {
     ];
     this.assembler = new ReplyAssembler(limits.maxReplyLines, {
       reply: (r) => this.onAssembled(r),
-      invalid: (l, detail) => {
-        this.stats.invalidReplies++;
-        this.anomaly("invalid-reply", 1, l.first, l.text, `${detail}; the line is not a reply and answers no command`);
-      },
+      invalid: (l, detail) => this.invalidLine(l, detail),
     });
   }
 
@@ -204,6 +238,7 @@ export class ControlChannel {
         this.tlsScan[0].reset();
         continue;
       }
+      if (side === 1 && pos === start) this.maybeResync(buf, pos, end, at);
       this.feeding = side;
       try {
         pos = this.framers[side].feed(buf, pos, end, at);
@@ -224,6 +259,9 @@ export class ControlChannel {
     this.framers[side].gap(at);
     if (side === 1) this.assembler.gap();
     else this.holdable = false;
+    // A command whose only answer so far is a malformed line: the gap may hold anything, so the
+    // malformed line is its answer.
+    this.settleMalformed();
     // Replies held for a command may belong to commands the gap swallowed.
     this.flushHeld();
     this.syncStats();
@@ -232,10 +270,13 @@ export class ControlChannel {
   /** The connection is over: deliver partial lines and blocks, report what never got a reply. */
   end(): void {
     if (this.ended) return;
+    this.ending = true;
     if (!this.tlsMode[0]) this.framers[0].end();
     if (!this.tlsMode[1]) this.framers[1].end();
     this.assembler.end();
+    this.ending = false;
     this.flushHeld();
+    this.settleMalformed();
     const left = this.pending;
     this.pending = [];
     for (const p of left) this.unanswered(p);
@@ -255,6 +296,9 @@ export class ControlChannel {
     if (s >= text.length) return; // an empty line is no command (Zeek ignores it too)
     // A multi-line reply still open when the client speaks may have ended at a candidate line.
     this.assembler.clientActivity();
+    // The client moved on: a command answered only by a malformed line was answered by it.
+    this.settleMalformed();
+    const cutByEnd = this.ending && l.unterminated;
     let e = s;
     while (e < text.length && text.charCodeAt(e) !== 0x20 && text.charCodeAt(e) !== 0x09) e++;
     const verb = asciiUpper(text.slice(s, e));
@@ -266,6 +310,7 @@ export class ControlChannel {
     let annVerb: AnnouncementVerb | null = null;
     let address: AnnouncedAddress | null = null;
     let tls: string | null = null;
+    let sec: string | null = null;
     switch (verb) {
       case "PORT":
       case "EPRT":
@@ -286,21 +331,32 @@ export class ControlChannel {
         if (TLS_AUTH_MECHANISMS.has(mech)) {
           tls = `AUTH ${mech}`;
           this.tlsExpected = true;
+        } else if (/^[A-Z0-9_-]{1,40}$/.test(mech)) {
+          sec = `AUTH ${mech}`; // RFC 2228: GSSAPI, KERBEROS_V4, ...
         }
         break;
       }
+      case "ENC":
+      case "MIC":
+      case "CONF":
+        // RFC 2228 §3: a protected command. Reported once, when the exchange has completed.
+        if (this.secReady !== null && !this.secOn) {
+          this.secOn = true;
+          this.listener.onTlsStart(this.secReady.at, this.secReady.mechanism);
+        }
+        break;
     }
 
     this.listener.onCommand(cmd);
     if (!known) {
       this.stats.unknownCommands++;
-      this.anomaly("unknown-command", 0, l.first, text, `${excerptOf(0, verb)} is not an FTP command (RFC 959, 2228, 2389, 2428, 3659, 1639, 775 or a common extension)`);
+      this.anomaly("unknown-command", 0, l.first, text, `${excerptOf(0, verb)} is not an FTP command (RFC 959, 2228, 2389, 2428, 3659, 1639, 775 or a common extension)`, cutByEnd);
     }
     if (address && !address.ok) {
-      this.anomaly("bad-announcement", 0, l.first, text, `${verb} argument: ${address.error}`);
+      this.anomaly("bad-announcement", 0, l.first, text, `${verb} argument: ${address.error}`, cutByEnd);
     }
 
-    const p: Pending = { cmd, verb: annVerb, address, tls };
+    const p: Pending = { cmd, verb: annVerb, address, tls, sec, malformed: null };
     if (this.held.length > 0 && this.answerFromHeld(p)) return;
     this.push(p);
   }
@@ -337,7 +393,8 @@ export class ControlChannel {
           `more than ${this.limits.maxPendingCommands} commands await a reply (Limits.maxPendingCommands); the oldest are dropped as unanswered`,
         );
       }
-      this.unanswered(dropped);
+      if (dropped.malformed !== null) this.answerMalformed(dropped);
+      else this.unanswered(dropped);
     }
     this.pending.push(p);
   }
@@ -349,9 +406,55 @@ export class ControlChannel {
     this.assembler.line(l);
   }
 
+  /**
+   * At a server segment boundary: a line in progress with no end of line that is not a reply (and
+   * not inside a multi-line block, where any text may come) ends here when this segment starts with
+   * a reply code. Cheap: the byte test comes first, the partial line is looked at only then.
+   */
+  private maybeResync(buf: Uint8Array, pos: number, end: number, at: Stamp): void {
+    const f = this.framers[1];
+    if (!f.hasPartial || !startsWithReplyCode(buf, pos, end) || this.assembler.takesBlockLines || f.lastFedIs(at)) return;
+    if (parseReplyLine(f.partialText(8)).ok) return; // a reply split across segments: join it
+    this.resyncAt = at;
+    try {
+      if (f.breakLine()) this.stats.resyncedLines++;
+    } finally {
+      this.resyncAt = null;
+    }
+  }
+
+  /** A server line that is not a reply, outside a multi-line block. */
+  private invalidLine(l: ControlLine, detail: string): void {
+    this.stats.invalidReplies++;
+    const cut =
+      this.resyncAt !== null ? `; it had no end of line, and the next segment (frame ${this.resyncAt.frame}) starts with a reply code, so it ends there` : "";
+    const head = this.greeted && this.held.length === 0 ? this.pending[0] : undefined;
+    // Whether the line ends up answering the command is known only later (FtpReply.malformed says it).
+    if (head && head.malformed === null && l.text.trim().length > 0) head.malformed = l;
+    this.anomaly("invalid-reply", 1, l.first, l.text, `${detail}${cut}${head ? "" : "; the line is not a reply and answers no command"}`, this.ending && l.unterminated);
+  }
+
+  /** The first pending command was answered only by a malformed line: report it so, now. */
+  private settleMalformed(): void {
+    const p = this.pending[0];
+    if (!p || p.malformed === null) return;
+    this.pending.shift();
+    if (this.pending.length === 0) this.overflowing = false;
+    this.answerMalformed(p);
+  }
+
+  private answerMalformed(p: Pending): void {
+    const l = p.malformed!;
+    p.malformed = null;
+    this.stats.malformedAnswers++;
+    const r: AssembledReply = { code: 0, text: l.text, lines: [l.text], multiline: false, at: l.first, endAt: l.last, unterminated: null };
+    this.lastProtected = null;
+    this.completed(p, r, this.emitReply(r, p.cmd, false, true));
+  }
+
   private onAssembled(r: AssembledReply): void {
     if (r.unterminated !== null) {
-      this.anomaly("reply-unterminated", 1, r.at, r.lines[0] ?? "", `multi-line ${r.code} reply without its last line: ${r.unterminated}`);
+      this.anomaly("reply-unterminated", 1, r.at, r.lines[0] ?? "", `multi-line ${r.code} reply without its last line: ${r.unterminated}`, this.ending);
     }
     const preliminary = r.code < 200;
     if (!this.greeted) {
@@ -389,6 +492,10 @@ export class ControlChannel {
     const k = this.choose(r.code);
     for (let i = 0; i < k; i++) {
       const skipped = this.pending.shift()!;
+      if (skipped.malformed !== null) {
+        this.answerMalformed(skipped); // its answer was the malformed line; the reply is a later command's
+        continue;
+      }
       this.anomaly(
         "command-unanswered",
         0,
@@ -434,7 +541,7 @@ export class ControlChannel {
     this.emitReply(r, null, r.code < 200);
   }
 
-  private emitReply(r: AssembledReply, command: FtpCommand | null, preliminary: boolean): FtpReply {
+  private emitReply(r: AssembledReply, command: FtpCommand | null, preliminary: boolean, malformed = false): FtpReply {
     const reply: FtpReply = {
       code: r.code,
       text: r.text,
@@ -444,6 +551,7 @@ export class ControlChannel {
       endAt: r.endAt,
       command,
       preliminary,
+      ...(malformed ? { malformed: true as const } : {}),
     };
     this.stats.replies++;
     this.listener.onReply(reply);
@@ -452,6 +560,14 @@ export class ControlChannel {
 
   /** A command got its final reply. */
   private completed(p: Pending, r: AssembledReply, reply: FtpReply): void {
+    if (p.sec !== null) {
+      // RFC 2228 §3: 334 = mechanism accepted, ADAT follows; 234 = exchange complete without ADAT.
+      if (r.code === 334) this.secExchange = p.sec;
+      else if (r.code === 234) this.secReady = { at: r.endAt, mechanism: p.sec };
+    } else if (p.cmd.verb === "ADAT" && this.secExchange !== null && r.code === 235) {
+      this.secReady = { at: r.endAt, mechanism: this.secExchange }; // §4: "235 ... security data exchange complete"
+      this.secExchange = null;
+    }
     if (p.tls !== null) {
       this.tlsExpected = false;
       if (r.code === 234) this.startTls(r.endAt, p.tls);
@@ -467,6 +583,10 @@ export class ControlChannel {
       return;
     }
     const verb = p.verb as PassiveVerb;
+    if (reply.malformed) {
+      this.announce(p, verb, reply, { ok: false, error: "the reply is malformed (no valid reply code) and carries no address" }, false, r.at, r.lines[0] ?? "");
+      return;
+    }
     if (r.code !== PASSIVE_REPLY[verb]) {
       const last = r.lines[r.lines.length - 1] ?? "";
       this.announce(p, verb, reply, { ok: false, error: `refused: the ${r.code} reply carries no address` }, false, r.at, last);
@@ -521,6 +641,7 @@ export class ControlChannel {
   private startTls(at: FrameMark, mechanism: string): void {
     // Whatever was still pending or held will be answered inside TLS, where we cannot see it.
     this.flushHeld();
+    this.settleMalformed();
     const left = this.pending;
     this.pending = [];
     for (const p of left) this.unanswered(p);
@@ -573,8 +694,8 @@ export class ControlChannel {
     }
   }
 
-  private anomaly(kind: ControlAnomalyKind, side: Side, at: FrameMark, text: string, detail: string): void {
-    this.listener.onAnomaly({ kind, at, side: SIDE_NAME[side], excerpt: excerptOf(side, text), detail });
+  private anomaly(kind: ControlAnomalyKind, side: Side, at: FrameMark, text: string, detail: string, atStreamEnd = false): void {
+    this.listener.onAnomaly({ kind, at, side: SIDE_NAME[side], excerpt: excerptOf(side, text), detail, ...(atStreamEnd ? { atStreamEnd: true as const } : {}) });
   }
 
   private syncStats(): void {
@@ -584,4 +705,14 @@ export class ControlChannel {
     this.stats.tlsBytes[0] = this.tlsScan[0].bytes;
     this.stats.tlsBytes[1] = this.tlsScan[1].bytes;
   }
+}
+
+/** `ddd ` or `ddd-` with a code of 100-699 at `pos`: the start of a reply line. */
+function startsWithReplyCode(buf: Uint8Array, pos: number, end: number): boolean {
+  if (end - pos < 4) return false;
+  const a = buf[pos]!;
+  const b = buf[pos + 1]!;
+  const c = buf[pos + 2]!;
+  const sep = buf[pos + 3]!;
+  return a >= 0x31 && a <= 0x36 && b >= 0x30 && b <= 0x39 && c >= 0x30 && c <= 0x39 && (sep === 0x20 || sep === 0x2d);
 }

@@ -19,6 +19,11 @@
  *  - on a gap, delivers the partial line as `unterminated`; if the gap cut a line in the middle,
  *    the bytes after the gap up to the next end of line are the rest of that line, not a line of
  *    their own, and are skipped (`resyncBytes`);
+ *  - can be told to end the line in progress where a new segment begins (`breakLine`): control.ts
+ *    does so on the server side when a line with no end of line is not a reply and the next segment
+ *    starts with a reply code (Zeek's ipv6-violation.pcap: binary SSH bytes without CRLF, then
+ *    `530 Sorry, only 3 connections per host!` in its own segment). The framer itself never guesses;
+ *    a line split across segments is joined unless told otherwise;
  *  - decodes text as latin1 (Buffer's "latin1" is ISO-8859-1; TextDecoder("latin1") would be
  *    windows-1252), so every byte survives one-to-one.
  *
@@ -78,6 +83,8 @@ export class LineFramer {
 
   /** Bytes skipped after gaps (the rest of a line whose beginning was delivered before the gap). */
   resyncBytes = 0;
+  /** Lines ended by breakLine (resynchronised at a segment that starts a new line). */
+  resyncedLines = 0;
   /** Telnet sequences removed, over the whole stream. */
   telnetSequences = 0;
 
@@ -91,6 +98,29 @@ export class LineFramer {
   /** A line has begun and not yet been delivered. */
   get hasPartial(): boolean {
     return this.started;
+  }
+
+  /** The text of the line in progress, at most `max` bytes of it (latin1); "" when none. */
+  partialText(max: number): string {
+    return this.started ? this.buf.toString("latin1", 0, Math.min(this.len, max)) : "";
+  }
+
+  /** The last bytes fed came from this frame (a feed of `at` continues the same segment). */
+  lastFedIs(at: Stamp): boolean {
+    return this.lFile === at.file && this.lFrame === at.frame;
+  }
+
+  /**
+   * End the line in progress here, unterminated, as at a gap but without skipping what follows: the
+   * next bytes begin a new line. A Telnet sequence or subnegotiation in progress is abandoned with it.
+   * False (nothing done) when no line is in progress or it waits for the LF after a CR.
+   */
+  breakLine(): boolean {
+    if (!this.started || this.st === St.Cr) return false;
+    this.st = St.Data;
+    this.resyncedLines++;
+    this.deliver({ file: this.lFile, frame: this.lFrame, sec: this.lSec, nsec: this.lNsec }, false, true);
+    return true;
   }
 
   /** Called from inside onLine: make the current feed() return right after the line just delivered. */

@@ -12,11 +12,11 @@
  * Decisions (each one a documented choice, not an accident):
  *
  * - A line that does not start with a valid code, outside a multi-line block, is not a reply: it is
- *   reported as `invalid-reply` and skipped — it neither completes nor is matched to a command.
- *   Zeek does the same (analyzer violation, line dropped): `SSH-2.0-mod_sftp/0.9.7` (ipv6-violation),
- *   `99 PASV invalid` (ftp-invalid-reply-code: PASV keeps waiting), `SYST not supported`
- *   (ftp-missing-reply-code), and `230no_space` (ftp-missing-space-after-reply-code: a code must be
- *   followed by a space, '-' or the end of the line; "2023 maintenance" must not read as code 202).
+ *   handed to `invalid` — never read as a reply with a code. Zeek drops such lines (analyzer
+ *   violation): `SSH-2.0-mod_sftp/0.9.7` (ipv6-violation), `99 PASV invalid` (ftp-invalid-reply-code),
+ *   `SYST not supported` (ftp-missing-reply-code), and `230no_space` (ftp-missing-space-after-reply-code:
+ *   a code must be followed by a space, '-' or the end of the line; "2023 maintenance" must not read
+ *   as code 202). control.ts may still take such a line as the malformed answer to a pending command.
  *   Valid codes are 1xx-5xx (RFC 959) and 6xx (RFC 2228 §4: 631-633 protected replies).
  *   Empty lines are skipped silently (Zeek ignores them too).
  *
@@ -93,6 +93,11 @@ export class ReplyAssembler {
   /** A multi-line block is open (its lines are held until it ends). */
   get open(): boolean {
     return this.code !== 0;
+  }
+
+  /** Lines now belong to a block (open, or the rest of one closed at maxReplyLines being skipped). */
+  get takesBlockLines(): boolean {
+    return this.code !== 0 || this.drainCode !== 0;
   }
 
   line(l: ControlLine): void {

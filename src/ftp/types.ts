@@ -54,6 +54,12 @@ export interface FtpReply {
   readonly command: FtpCommand | null;
   /** 1xx preliminary replies do not complete a command; the final reply comes later. */
   readonly preliminary: boolean;
+  /**
+   * True for a server line without a valid reply code taken as the (final) answer to the command
+   * it followed: `99 PASV invalid` after PASV (Zeek ftp-invalid-reply-code, frame 16). Then `code`
+   * is 0 (no valid code), `text` and `lines[0]` are the whole line as sent. Absent otherwise.
+   */
+  readonly malformed?: true;
 }
 
 export type AnnouncementVerb = "PORT" | "PASV" | "EPRT" | "EPSV" | "LPRT" | "LPSV";
@@ -100,6 +106,12 @@ export interface ControlAnomaly {
   /** Offending input cut short (at most 120 characters), for the message. */
   readonly excerpt: string;
   readonly detail: string;
+  /**
+   * The offending line or reply was cut short by the end of its stream (no end of line, or a
+   * multi-line reply without its last line when the connection's bytes ended). Whether that is the
+   * peer's doing or the capture's (the input ended while the connection was open) is for findings/.
+   */
+  readonly atStreamEnd?: true;
 }
 
 /** Everything the control-channel parser tells its listener, in stream order. */
@@ -110,9 +122,13 @@ export interface ControlListener {
   onAnomaly(a: ControlAnomaly): void;
   /**
    * `AUTH TLS` (or SSL, TLS-C, TLS-P) answered 234: from `at` (the 234's last frame) on the channel
-   * is TLS and no commands or replies are seen. `mechanism` is e.g. "AUTH TLS". `AUTH GSSAPI` is not
-   * reported here: its ADAT/ENC/MIC/CONF exchange stays line-based and is parsed as commands and
-   * replies (the commands' arguments are base64 tokens).
+   * is TLS and no commands or replies are seen. `mechanism` is e.g. "AUTH TLS".
+   *
+   * Also the RFC 2228 mechanisms (`AUTH GSSAPI`, GridFTP): the security exchange completed (`235` to
+   * an ADAT, or `234` to the AUTH) and the client then sent a protected command (ENC/MIC/CONF). `at`
+   * is the frame of that 235/234, `mechanism` e.g. "AUTH GSSAPI". The channel stays line-based, so
+   * ENC/MIC/CONF commands and their 631-633 replies are still reported, but what they carry (the
+   * real commands, PORT/PASV, logins) is protected and cannot be read.
    */
   onTlsStart(at: FrameMark, mechanism: string): void;
   /**

@@ -160,18 +160,59 @@ test("an unanswered PORT before QUIT: the 221 answers QUIT (Snort ftp_port_non_m
   assert.equal(d.rec.announcements[0]!.reply, null);
 });
 
-test("'99 PASV invalid' is not a reply: PASV stays unanswered, the 221 answers QUIT (Zeek ftp-invalid-reply-code)", () => {
+test("'99 PASV invalid' is no valid reply but is PASV's (malformed) answer once the client moves on; the 221 answers QUIT (Zeek ftp-invalid-reply-code)", () => {
   const d = drive();
   d.server("220 py.fake ready\r\n", 4);
   d.client("PASV\r\n", 14);
   d.server("99 PASV invalid\r\n", 16);
+  // Not yet decided: a valid reply could still follow.
+  assert.deepEqual(d.rec.replies.map((r) => r.code), [220]);
   d.client("QUIT\r\n", 18);
   d.server("221 Bye\r\n", 19);
   const inv = d.rec.anomaliesOf("invalid-reply");
   assert.equal(inv.length, 1);
   assert.deepEqual([inv[0]!.at.frame, inv[0]!.excerpt, inv[0]!.side], [16, "99 PASV invalid", "server"]);
-  assert.deepEqual(d.rec.replies.map((r) => `${r.code}<-${r.command?.verb ?? "null"}`), ["220<-null", "221<-QUIT"]);
-  assert.deepEqual(d.rec.announcements.map((a) => [a.verb, a.reply, a.address.ok]), [["PASV", null, false]]);
+  assert.deepEqual(
+    d.rec.replies.map((r) => `${r.code}@${r.at.frame}<-${r.command?.verb ?? "null"}${r.malformed ? " malformed" : ""}`),
+    ["220@4<-null", "0@16<-PASV malformed", "221@19<-QUIT"],
+  );
+  assert.equal(d.rec.replies[1]!.text, "99 PASV invalid");
+  const a = d.rec.announcements[0]!;
+  assert.deepEqual([a.verb, a.reply?.at.frame, a.accepted, a.address.ok], ["PASV", 16, false, false]);
+  assert.equal(d.rec.anomaliesOf("command-unanswered").length, 0);
+  assert.equal(d.ch.stats.malformedAnswers, 1);
+});
+
+test("a malformed line then a valid reply: the valid reply answers the command, the line answers nothing (Zeek ipv6-violation)", () => {
+  const d = drive();
+  d.server("220 ready\r\n", 4);
+  d.client("PASS x\r\n", 11);
+  d.server("SSH-2.0-mod_sftp/0.9.7\r\n", 12);
+  d.server("530 Sorry, only 3 connections per host!\r\n", 14);
+  d.client("QUIT\r\n", 15);
+  assert.deepEqual(d.rec.replies.map((r) => `${r.code}@${r.at.frame}<-${r.command?.verb ?? "null"}`), ["220@4<-null", "530@14<-PASS"]);
+  assert.equal(d.ch.stats.malformedAnswers, 0);
+});
+
+test("pipelined PASV and QUIT: a malformed line, then 221 for QUIT -> PASV is answered by the malformed line, not unanswered", () => {
+  const d = drive();
+  d.server("220 ready\r\n", 1);
+  d.client("PASV\r\nQUIT\r\n", 2);
+  d.server("PASV not here\r\n", 3);
+  d.server("221 Bye\r\n", 4);
+  assert.deepEqual(d.rec.replies.map((r) => `${r.code}@${r.at.frame}<-${r.command?.verb ?? "null"}`), ["220@1<-null", "0@3<-PASV", "221@4<-QUIT"]);
+  assert.equal(d.rec.anomaliesOf("command-unanswered").length, 0);
+});
+
+test("a malformed line with a command pending at the end of the stream answers it; with nothing pending it answers nothing", () => {
+  const d = drive();
+  d.server("220 ready\r\n", 1);
+  d.server("garbage before any command\r\n", 2);
+  d.client("SYST\r\n", 3);
+  d.server("SYST not supported\r\n", 4);
+  d.ch.end();
+  assert.deepEqual(d.rec.replies.map((r) => `${r.code}@${r.at.frame}<-${r.command?.verb ?? "null"}`), ["220@1<-null", "0@4<-SYST"]);
+  assert.match(d.rec.anomaliesOf("invalid-reply")[0]!.detail, /answers no command/);
 });
 
 test("unsolicited 421: command null, no anomaly; a 421 with a command pending answers it", () => {
@@ -385,7 +426,7 @@ test("AUTH TLS refused: the stream stays FTP", () => {
   assert.deepEqual(d.rec.transcript(), ["R 220 <- null", "C#0 AUTH TLS", "R 530 <- AUTH", "C#1 USER a", "R 331 <- USER"]);
 });
 
-test("AUTH GSSAPI (GridFTP): ADAT and ENC stay cleartext commands, 6xx replies are replies", () => {
+test("AUTH GSSAPI (GridFTP): ADAT and ENC stay cleartext commands, 6xx replies are replies; protection is reported at the 235 once ENC is sent", () => {
   const d = drive();
   d.server("220 alpha GridFTP Server 6.14 ready.\r\n", 4);
   d.client("AUTH GSSAPI\r\n", 6);
@@ -394,12 +435,35 @@ test("AUTH GSSAPI (GridFTP): ADAT and ENC stay cleartext commands, 6xx replies a
   d.server("335 ADAT=FgMBADUCAAAxAwFQ\r\n", 10);
   d.client("ADAT FwMBACAaXmW+G1bOG4CPkn1J90cfn4UhGIg15byPtzi5jbMAvg==\r\n", 19);
   d.server("235 GSSAPI Authentication successful.\r\n", 20);
+  assert.equal(d.rec.events.filter((e) => e.kind === "tls-start").length, 0, "not before a protected command");
   d.client("ENC FwMBADDdzzrsNoWTqsQ/A5iq\r\n", 21);
   d.server("632-FwMBAFCMQDfFqB97Hjq/\r\n632 FwMBADA/AKZYpaxe2i3t\r\n", 22);
-  assert.equal(d.rec.events.filter((e) => e.kind === "tls-start").length, 0);
+  d.client("ENC FwMBACBIaoGSptvg2hOmwxIm\r\n", 23);
+  const starts = d.rec.events.flatMap((e) => (e.kind === "tls-start" ? [e] : []));
+  assert.deepEqual(starts.map((e) => [e.at.frame, e.mechanism]), [[20, "AUTH GSSAPI"]]);
+  assert.deepEqual(d.rec.transcript().slice(7, 9), ["TLS AUTH GSSAPI", "C#3 ENC FwMBADDdzzrsNoWTqsQ/A5iq"]);
   assert.deepEqual(d.rec.replies.map((r) => `${r.code}<-${r.command?.verb ?? "null"}`), ["220<-null", "334<-AUTH", "335<-ADAT", "235<-ADAT", "632<-ENC"]);
   assert.deepEqual(d.rec.anomalies, []);
   assert.equal(d.rec.replies.at(-1)!.lines.length, 2);
+});
+
+test("AUTH GSSAPI refused (504), or 235 with no protected command after it: no protection reported", () => {
+  const d = drive();
+  d.server("220 ready\r\n", 1);
+  d.client("AUTH GSSAPI\r\n", 2);
+  d.server("504 Unknown security mechanism\r\n", 3);
+  d.client("ENC AAAA\r\n", 4);
+  d.server("533 no\r\n", 5);
+  const e = drive();
+  e.server("220 ready\r\n", 1);
+  e.client("AUTH GSSAPI\r\n", 2);
+  e.server("334 ADAT must follow\r\n", 3);
+  e.client("ADAT AAAA\r\n", 4);
+  e.server("235 done\r\n", 5);
+  e.client("USER bob\r\n", 6);
+  e.server("331 pass\r\n", 7);
+  e.ch.end();
+  assert.equal(d.rec.events.filter((x) => x.kind === "tls-start").length + e.rec.events.filter((x) => x.kind === "tls-start").length, 0);
 });
 
 test("hostile input: random bytes in random chunks never throw and stay bounded", () => {

@@ -1,11 +1,12 @@
 /**
- * The control channel itself: AUTH TLS, malformed traffic, announcement commands left unanswered.
+ * The control channel itself: AUTH TLS (and RFC 2228 protection such as AUTH GSSAPI), malformed
+ * traffic, announcement commands left unanswered.
  */
 import type { ControlAnomaly, ControlAnomalyKind } from "../../ftp/types.js";
 import type { SessionReport } from "../../report/schema.js";
 import { cut, fmtFrames, fmtIds, plural, quote } from "../evidence.js";
 import { argOf, MAX_GROUP_FRAMES } from "../group.js";
-import type { FindingDraft, FrameRef, SessionDetector } from "../types.js";
+import type { ContextWarning, FindingDraft, FrameRef, SessionDetector } from "../types.js";
 import { sessionGaps } from "./capture.js";
 
 /** The detail repeats the excerpt (both cut from the same line): say it once. */
@@ -13,6 +14,9 @@ function sameStart(a: string, b: string): boolean {
   const n = Math.min(a.length, b.length, 40);
   return n > 0 && a.slice(0, n) === b.slice(0, n);
 }
+
+/** The TLS mechanisms of AUTH (RFC 4217 and older drafts); any other AUTH mechanism is RFC 2228's. */
+const TLS_MECHANISM = /^AUTH (TLS|SSL|TLS-C|TLS-P)$/i;
 
 export const detectControlTls: SessionDetector = (s) => {
   if (!s.tls) return [];
@@ -25,6 +29,7 @@ export const detectControlTls: SessionDetector = (s) => {
   if (at !== null) evidence.push({ file: s.file, frame: at });
   if (resumed) evidence.push({ file: resumed.file, frame: resumed.frame });
   const mech = start ? cut(start.summary.replace(/:.*$/, "").replace(/\s+accepted$/i, ""), 60) || "AUTH TLS" : "AUTH TLS";
+  if (start && /^AUTH \S+$/.test(mech) && !TLS_MECHANISM.test(mech)) return [protectedByRfc2228(s, mech, at, evidence, linked)];
   return [
     {
       code: "control.tls",
@@ -41,6 +46,32 @@ export const detectControlTls: SessionDetector = (s) => {
     },
   ];
 };
+
+/**
+ * RFC 2228 (AUTH GSSAPI: GridFTP, Zeek globus-url-copy.pcap): the security exchange completed (235 to
+ * ADAT, frame 20) and the client then sent every command as ENC (frames 21-39), answered 632. The
+ * lines stay readable as lines, but what they carry does not: the same blind spot as AUTH TLS.
+ */
+function protectedByRfc2228(s: SessionReport, mech: string, at: number | null, evidence: FrameRef[], linked: SessionReport["dataChannels"]): FindingDraft {
+  const protectedCmds = s.commands.filter((c) => c.verb === "ENC" || c.verb === "MIC" || c.verb === "CONF");
+  const verbs = [...new Set(protectedCmds.map((c) => c.verb))].join("/") || "ENC/MIC/CONF";
+  const span = protectedCmds.length ? ` (${plural(protectedCmds.length, `${verbs} command`)}, frames ${protectedCmds[0]!.frame}-${protectedCmds[protectedCmds.length - 1]!.frame})` : "";
+  return {
+    code: "control.tls",
+    session: s.id,
+    dataChannel: null,
+    evidence,
+    message:
+      `${mech} (RFC 2228) completed its security exchange${at !== null ? ` at frame ${at}` : ""} and the client then sent its commands protected${span}: ` +
+      `the real commands, replies, the login and PORT/PASV announcements travel inside protected tokens and could not be read, so transfers, verdicts and address checks are unavailable for them.` +
+      (linked.length
+        ? ` ${plural(linked.length, "data connection")} between these hosts (${fmtIds(linked.map((c) => c.id))}) ${linked.length === 1 ? "was" : "were"} linked by host pair and timing only: ${linked.length === 1 ? "it was" : "they were"} probably announced inside the protected control channel.`
+        : ""),
+    remedy:
+      "Nothing is wrong. Protected commands cannot be decoded from a capture: to see the FTP exchange, use the client's or server's " +
+      "control-channel debug log (globus-url-copy -dbg), or analyse a test session without GSSAPI protection.",
+  };
+}
 
 /** Anomaly kinds that make control.malformed; bare EOLs and Telnet IAC are tolerated (real servers send them). */
 const MALFORMED: Partial<Record<ControlAnomalyKind, readonly [string, string]>> = {
@@ -73,8 +104,9 @@ export const detectControlMalformed: SessionDetector = (s, env) => {
   const seen = new Set(anomalies.filter((a) => a.kind === "bad-announcement").map((a) => `${a.at.file}/${a.at.frame}`));
   for (const ch of s.dataChannels) {
     const a = ch.announcement;
-    // A passive announcement with no reply is undecoded for want of a reply, not malformed.
-    if (!a || a.error === null || seen.has(`${a.file}/${a.frame}`) || (a.mode === "passive" && a.reply === null)) continue;
+    // A passive announcement that was not accepted (no reply, a refusal, a malformed reply line) is
+    // undecoded for want of an address, not a malformed address.
+    if (!a || a.error === null || seen.has(`${a.file}/${a.frame}`) || (a.mode === "passive" && !a.accepted)) continue;
     const side = a.mode === "active" ? "client" : "server";
     anomalies.push({ kind: "bad-announcement", side, excerpt: cut(a.raw), detail: a.error, at: { file: a.file, frame: a.frame, sec: 0, nsec: 0 } });
   }
@@ -87,28 +119,95 @@ export const detectControlMalformed: SessionDetector = (s, env) => {
     else byKind.set(a.kind, [a]);
   }
   const gapped = sessionGaps(s).controlFrames.length > 0;
+  // Lines and replies cut short because the input ended while the control connection was still open
+  // are the capture's doing, not the peer's: a file that ends mid-record, or a capture stopped early.
+  const inputEnded = s.closedBy === "capture-end";
+  const brk = inputEnded ? inputBreakOf(s.file, env.ctx.warnings ?? []) : null;
   const out: FindingDraft[] = [];
-  for (const [kind, list] of byKind) {
-    list.sort((x, y) => x.at.file - y.at.file || x.at.frame - y.at.frame);
-    const first = list[0]!;
-    const frames = list.slice(0, MAX_GROUP_FRAMES).map((a) => ({ file: a.at.file, frame: a.at.frame }));
-    const sides = [...new Set(list.map((a) => a.side))].join(" and ");
-    out.push({
-      code: "control.malformed",
-      session: s.id,
-      dataChannel: null,
-      evidence: frames,
-      message:
-        `${list.length} ${MALFORMED[kind]![list.length === 1 ? 0 : 1]} from the ${sides} (${fmtFrames(list.map((a) => a.at.frame))}); the first: ${quote(first.excerpt)}` +
-        `${first.detail && !sameStart(first.detail, first.excerpt) ? ` (${cut(first.detail, 80)})` : ""}.` +
-        (s.banner ? ` The server's banner: ${quote(cut(s.banner, 80))}.` : "") +
-        (gapped && (kind === "reply-without-command" || kind === "invalid-reply" || kind === "reply-unterminated")
-          ? " The capture lost bytes of this control connection (see capture.gap), which can explain it."
-          : ""),
-    });
+  for (const [kind, all] of byKind) {
+    const cutShort = inputEnded ? all.filter((a) => a.atStreamEnd) : [];
+    const own = cutShort.length ? all.filter((a) => !a.atStreamEnd) : all;
+    if (own.length) out.push(malformedDraft(s, kind, own, gapped));
+    if (cutShort.length) out.push(cutByInputEndDraft(s, kind, cutShort, brk));
   }
   return out;
 };
+
+function malformedDraft(s: SessionReport, kind: ControlAnomalyKind, list: ControlAnomaly[], gapped: boolean): FindingDraft {
+  list.sort((x, y) => x.at.file - y.at.file || x.at.frame - y.at.frame);
+  const first = list[0]!;
+  const frames = list.slice(0, MAX_GROUP_FRAMES).map((a) => ({ file: a.at.file, frame: a.at.frame }));
+  const sides = [...new Set(list.map((a) => a.side))].join(" and ");
+  return {
+    code: "control.malformed",
+    session: s.id,
+    dataChannel: null,
+    evidence: frames,
+    message:
+      `${list.length} ${MALFORMED[kind]![list.length === 1 ? 0 : 1]} from the ${sides} (${fmtFrames(list.map((a) => a.at.frame))}); the first: ${quote(first.excerpt)}` +
+      `${first.detail && !sameStart(first.detail, first.excerpt) ? ` (${cut(first.detail, 80)})` : ""}.` +
+      (kind === "invalid-reply" ? malformedAnswers(s, list) : "") +
+      (s.banner ? ` The server's banner: ${quote(cut(s.banner, 80))}.` : "") +
+      (gapped && (kind === "reply-without-command" || kind === "invalid-reply" || kind === "reply-unterminated")
+        ? " The capture lost bytes of this control connection (see capture.gap), which can explain it."
+        : ""),
+  };
+}
+
+/**
+ * Commands whose only answer was one of these lines (the ftp stage reports such a reply with code 0):
+ * `99 PASV invalid` (frame 16) answers PASV (frame 14) in Zeek's ftp-invalid-reply-code.
+ */
+function malformedAnswers(s: SessionReport, list: readonly ControlAnomaly[]): string {
+  const lineFrames = new Set(list.map((a) => `${a.at.file}/${a.at.frame}`));
+  const answered = s.commands.filter((c) => c.replyCode === 0 && c.replyFrame !== null && lineFrames.has(`${c.file}/${c.replyFrame}`));
+  if (answered.length === 0) return "";
+  const a = answered[0]!;
+  return (
+    ` ${answered.length === 1 ? `${a.verb} (frame ${a.frame}) was` : `${plural(answered.length, "command")} were`} answered by ${answered.length === 1 ? "this malformed line" : "such lines"}` +
+    `${answered.length === 1 ? ` (frame ${a.replyFrame})` : ` (the first: ${a.verb}, frame ${a.frame}, by frame ${a.replyFrame})`} and by no valid reply.`
+  );
+}
+
+/** What ended the input of a file, from the capture warnings (null: the capture simply stopped). */
+interface InputBreak {
+  code: string;
+  message: string;
+  frame: number | undefined;
+  cutOff: boolean;
+}
+
+/** Capture warnings that mean a file's records end early (everything after is not in the analysis). */
+const CUT_OFF = new Set(["capture.truncated-record", "capture.gzip-error"]);
+const BROKE_OFF = new Set([...CUT_OFF, "capture.interrupted", "capture.read-error", "capture.bad-block", "capture.bad-interface", "capture.too-many-interfaces"]);
+
+function inputBreakOf(file: number, warnings: readonly ContextWarning[]): InputBreak | null {
+  const w = warnings.find((x) => BROKE_OFF.has(x.code) && (x.file ?? 0) === file);
+  return w ? { code: w.code, message: w.message, frame: w.frame, cutOff: CUT_OFF.has(w.code) } : null;
+}
+
+function cutByInputEndDraft(s: SessionReport, kind: ControlAnomalyKind, list: ControlAnomaly[], brk: InputBreak | null): FindingDraft {
+  list.sort((x, y) => x.at.file - y.at.file || x.at.frame - y.at.frame);
+  const first = list[0]!;
+  const one = list.length === 1;
+  const what = `${list.length} ${MALFORMED[kind]![one ? 0 : 1]} from the ${first.side} (${fmtFrames(list.map((a) => a.at.frame))}); the first: ${quote(first.excerpt)}.`;
+  const it = one ? "It" : "They";
+  const cause = brk
+    ? ` ${it} ended early because the input did: ${brk.cutOff ? "the file ends" : "reading broke off"} while the control connection was still open (${brk.code}: ${cut(brk.message, 120)}), so this says nothing about the ${first.side}.`
+    : ` ${it} ended early because the capture did: it stopped while the control connection was still open, so this says nothing about the ${first.side}.`;
+  return {
+    code: "control.malformed",
+    session: s.id,
+    dataChannel: null,
+    evidence: list.slice(0, MAX_GROUP_FRAMES).map((a) => ({ file: a.at.file, frame: a.at.frame })),
+    message: `${what}${cause}`,
+    remedy: brk
+      ? brk.cutOff
+        ? "Nothing points at the peer: the file ends mid-record. Was the copy or the capture stopped early? Analyse a complete copy of the capture."
+        : "Nothing points at the peer: the input broke off (see the warning). Analyse a complete, readable copy of the capture."
+      : "Nothing points at the peer: capture until the session ends (QUIT and its 221) to see the rest of the exchange.",
+  };
+}
 
 /**
  * Announcement commands with no reply while the control connection went on (a later server line),
