@@ -127,6 +127,28 @@ export const CATALOGUE = {
       "Set the server's passive port range to unprivileged ports (vsftpd pasv_min_port/pasv_max_port, ProFTPD " +
       "PassivePorts) and do not let an ALG open pinholes below 1024.",
   },
+  "announce.refused": {
+    severity: "medium",
+    title: "Server refused a PORT/EPRT/PASV/EPSV announcement",
+    explanation:
+      "The server answered a data-channel announcement with a 4xx/5xx reply (\"500 Illegal PORT command.\", \"502 " +
+      "Command not implemented\", \"425 Can't open passive connection\"), so no data connection was set up for it " +
+      "and the transfer the client meant to run after it failed or never started. The finding says which transfer " +
+      "commands it blocked. Likely causes: the server checks that the PORT address is the control connection's client " +
+      "(vsftpd port_promiscuous=NO, ProFTPD AllowForeignAddress off, both defaults) and a NAT without an FTP ALG " +
+      "translated the client's address but not the PORT text (from the client side the PORT looks right); active or " +
+      "passive mode is disabled on the server (vsftpd port_enable/pasv_enable=NO); the server does not implement the " +
+      "extended commands; or the server ran out of passive ports. Not raised when the client fell back to another " +
+      "announcement the server accepted (clients try EPSV before PASV), and not raised beside an address finding for " +
+      "the same announcement (port.bounce, port.privileged-target, port.nat-unrewritten, port.external-address, " +
+      "port.other-family, port.zero-address), which already says that the server refused it: a refused bounce stays " +
+      "a bounce finding.",
+    remedy:
+      "Active mode refused: use passive mode (PASV/EPSV), or, behind a NAT, enable the FTP ALG / NAT helper so the PORT " +
+      "carries the address the server sees; check that active mode is enabled on the server. Passive mode refused: " +
+      "check the server's passive settings (enabled, port range not exhausted) or use active mode. The server's log " +
+      "says why it refused.",
+  },
   "data.no-connection": {
     severity: "medium",
     title: "Announced data connection never attempted",

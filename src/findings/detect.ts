@@ -9,6 +9,7 @@
 import { DEFAULT_LIMITS } from "../common/limits.js";
 import type { Finding, SessionReport } from "../report/schema.js";
 import { CATALOGUE, type FindingCode } from "./catalogue.js";
+import { detectAnnounceRefused } from "./detectors/announce.js";
 import { detectCaptureGap, detectRunLimits, detectSessionGap, detectSessionLimits } from "./detectors/capture.js";
 import { detectControlMalformed, detectControlTls, detectUnansweredCommand } from "./detectors/control.js";
 import { detectNoConnection, detectNotCaptured, detectRejected, detectSourcePort, detectSynUnanswered, detectUnannounced } from "./detectors/data.js";
@@ -23,7 +24,9 @@ import {
   detectZeroAddress,
 } from "./detectors/port.js";
 import { detectAsciiBinary, detectTransferFailed, detectTransferIncomplete } from "./detectors/transfer.js";
-import type { CaptureDetector, ContextWarning, DetectorEnv, FindingContext, FindingDraft, FindingsResult, SessionDetector } from "./types.js";
+import { fmtCount, plural } from "./evidence.js";
+import { MAX_GROUP_FRAMES } from "./group.js";
+import type { CaptureDetector, ContextWarning, DetectorEnv, FindingContext, FindingDraft, FindingsResult, FrameRef, SessionDetector } from "./types.js";
 export type { FindingDraft } from "./types.js";
 import { verdictFor } from "./verdict.js";
 
@@ -40,6 +43,7 @@ export const SESSION_DETECTORS: readonly (readonly [string, SessionDetector])[] 
   ["port.zero-address", detectZeroAddress],
   ["pasv.address-mismatch", detectPasvAddressMismatch],
   ["pasv.privileged-port", detectPasvPrivilegedPort],
+  ["announce.refused", detectAnnounceRefused],
   ["data.syn-unanswered", detectSynUnanswered],
   ["data.rejected", detectRejected],
   ["data.no-connection", detectNoConnection],
@@ -80,17 +84,21 @@ export function makeFindingContext(p: Partial<Omit<FindingContext, "limits">> & 
   };
 }
 
-/** Draft -> Finding: severity and title from the catalogue; frames from the first evidence's file. */
+/**
+ * Draft -> Finding: severity and title from the catalogue; frames from the first evidence's file, in
+ * ascending order (what someone typing them into Wireshark's Go to Packet expects), at most
+ * MAX_GROUP_FRAMES of them; `framesOmitted` counts the rest.
+ */
 export function finalize(d: FindingDraft): Finding {
   const entry = CATALOGUE[d.code];
   const file = d.evidence[0]?.file ?? 0;
-  const frames: number[] = [];
   const seen = new Set<number>();
   for (const e of d.evidence) {
-    if (e.file !== file || !Number.isInteger(e.frame) || e.frame < 1 || seen.has(e.frame)) continue;
+    if (e.file !== file || !Number.isInteger(e.frame) || e.frame < 1) continue;
     seen.add(e.frame);
-    frames.push(e.frame);
   }
+  const all = [...seen].sort((a, b) => a - b);
+  const frames = all.slice(0, MAX_GROUP_FRAMES);
   return {
     code: d.code,
     severity: entry.severity,
@@ -99,6 +107,7 @@ export function finalize(d: FindingDraft): Finding {
     dataChannel: d.dataChannel,
     file,
     frames,
+    ...(all.length > frames.length ? { framesOmitted: all.length - frames.length } : {}),
     message: d.message.replace(/\s+/g, " ").trim(),
     remedy: d.remedy ?? entry.remedy,
   };
@@ -162,17 +171,58 @@ export function digestSession(s: SessionReport): SessionReport {
   return { ...s, commands: [], timeline, dataChannels: lossy };
 }
 
+/** Sessions and evidence folded into one repeated finding (FindingDraft.repeat). */
+interface Repeat {
+  code: FindingCode;
+  text: string;
+  /** Sessions whose own finding was listed (the first REPEAT_LISTED of the key). */
+  listed: string[];
+  sessions: string[];
+  evidence: FrameRef[];
+  remedy: string | undefined;
+}
+
+/** Bounds on what a repeat group keeps (hostile captures: one session per SYN). */
+const MAX_REPEAT_SESSIONS = 100_000;
+const MAX_REPEAT_EVIDENCE = 100_000;
+/** How many sessions of one repeat key keep their own finding before the rest are folded. */
+export const REPEAT_LISTED = 2;
+
 /**
  * cap() for a stream of findings: the first `max` of each code are kept as they come; the rest are
  * counted and summed up by finish() in one finding per code.
+ *
+ * Repeated low findings (drafts with `repeat`) are folded first: the first REPEAT_LISTED drafts of each
+ * repeat key stay their sessions' findings; later ones with the same key (same client, server and user
+ * in another session) are absorbed, and finish() emits one capture-wide finding naming those sessions.
+ * Thirty failed guesses in thirty sessions (zeek bruteforce.pcap) then read as three findings per
+ * code, not thirty, and the high login.bruteforce is not buried; two sessions of one user stay two
+ * ordinary findings. Findings already handed on cannot be recalled (ndjson has written them), hence
+ * "first ones listed, the rest folded". Absorbed drafts do not count toward `max`.
  */
 export class FindingCapper {
   private readonly kept = new Map<string, number>();
   private readonly omitted = new Map<string, { n: number; sessions: Set<string> }>();
+  private readonly repeats = new Map<string, Repeat>();
   constructor(private readonly max: number) {}
 
-  /** The finalized finding if it is kept, null if only counted. */
+  /** The finalized finding if it is kept, null if only counted (or folded into a repeat group). */
   add(d: FindingDraft | Finding): Finding | null {
+    if (!("severity" in d) && d.repeat) {
+      const key = `${d.code}\u0000${d.repeat.key}`;
+      let r = this.repeats.get(key);
+      if (!r) {
+        r = { code: d.code, text: d.repeat.text, listed: [], sessions: [], evidence: [], remedy: d.remedy };
+        this.repeats.set(key, r);
+      }
+      if (r.listed.length < REPEAT_LISTED) r.listed.push(d.session ?? "?"); // listed on its own, below
+      else {
+        if (d.session && r.sessions.length < MAX_REPEAT_SESSIONS) r.sessions.push(d.session);
+        const file = r.evidence[0]?.file ?? d.evidence[0]?.file;
+        for (const e of d.evidence) if (e.file === file && r.evidence.length < MAX_REPEAT_EVIDENCE) r.evidence.push(e);
+        return null;
+      }
+    }
     const k = this.kept.get(d.code) ?? 0;
     if (k < this.max) {
       this.kept.set(d.code, k + 1);
@@ -187,6 +237,22 @@ export class FindingCapper {
 
   finish(): Finding[] {
     const out: Finding[] = [];
+    for (const r of this.repeats.values()) {
+      if (r.sessions.length === 0) continue;
+      const n = r.sessions.length;
+      const first = r.listed.length ? fmtSessionIds(r.listed) : null;
+      const f = finalize({
+        code: r.code,
+        session: null,
+        dataChannel: null,
+        evidence: r.evidence,
+        message:
+          `${plural(n, "more session")} (${fmtSessionIds(r.sessions)}) ${n === 1 ? "repeats" : "repeat"} the finding of ${first ?? "an earlier session"}: ${r.text}. ` +
+          `This one finding stands for ${n === 1 ? "it" : `all ${fmtCount(n)}`}; ${first ?? "the earlier session"} ${r.listed.length === 1 ? "is" : "are"} listed on ${r.listed.length === 1 ? "its" : "their"} own.`,
+        ...(r.remedy ? { remedy: r.remedy } : {}),
+      });
+      out.push({ ...f, sessions: [...r.sessions] });
+    }
     for (const [code, o] of this.omitted) {
       const entry = CATALOGUE[code as FindingCode];
       out.push({
@@ -203,6 +269,29 @@ export class FindingCapper {
     }
     return out;
   }
+}
+
+/** "s2-s30", "s2-s5, s9 and s12-s14": session ids with runs of consecutive numbers folded (at most 8 parts). */
+export function fmtSessionIds(ids: readonly string[]): string {
+  const parts: string[] = [];
+  let i = 0;
+  while (i < ids.length) {
+    const m = /^s(\d+)$/.exec(ids[i]!);
+    let j = i;
+    if (m) {
+      let n = Number(m[1]);
+      while (j + 1 < ids.length && ids[j + 1] === `s${n + 1}`) {
+        j++;
+        n++;
+      }
+    }
+    if (j > i + 1) parts.push(`${ids[i]}-${ids[j]}`);
+    else for (let k = i; k <= j; k++) parts.push(ids[k]!);
+    i = j + 1;
+  }
+  const shown = parts.slice(0, 8);
+  const tail = parts.length > 8 ? ` and ${parts.length - 8} more` : "";
+  return shown.length > 1 && !tail ? `${shown.slice(0, -1).join(", ")} and ${shown[shown.length - 1]}` : shown.join(", ") + tail;
 }
 
 export function detectFindings(sessions: readonly SessionReport[], ctx: FindingContext): FindingsResult {
@@ -237,36 +326,17 @@ export function detectFindings(sessions: readonly SessionReport[], ctx: FindingC
   return { findings, verdicts, warnings };
 }
 
-/** Keep the first `max` findings of each code; the rest become one finding of that code with a count. */
+/**
+ * Keep the first `max` findings of each code; the rest become one finding of that code with a count.
+ * Repeated low findings are folded as FindingCapper does (the same class does both).
+ */
 export function cap(findings: readonly (Finding | FindingDraft)[], max: number): Finding[] {
-  const kept = new Map<string, number>();
-  const omitted = new Map<string, { n: number; sessions: Set<string> }>();
+  const capper = new FindingCapper(max);
   const out: Finding[] = [];
   for (const f of findings) {
-    const k = kept.get(f.code) ?? 0;
-    if (k < max) {
-      kept.set(f.code, k + 1);
-      out.push("severity" in f ? f : finalize(f));
-      continue;
-    }
-    const o = omitted.get(f.code) ?? { n: 0, sessions: new Set<string>() };
-    o.n++;
-    if (f.session) o.sessions.add(f.session);
-    omitted.set(f.code, o);
+    const kept = capper.add(f);
+    if (kept) out.push(kept);
   }
-  for (const [code, o] of omitted) {
-    const entry = CATALOGUE[code as FindingCode];
-    out.push({
-      code,
-      severity: entry.severity,
-      title: entry.title,
-      session: null,
-      dataChannel: null,
-      file: 0,
-      frames: [],
-      message: `${o.n} more ${code} finding${o.n === 1 ? "" : "s"}${o.sessions.size ? ` in ${o.sessions.size} session${o.sessions.size === 1 ? "" : "s"}` : ""} omitted: only the first ${max} of each code are listed (limit maxFindingsPerCode).`,
-      remedy: entry.remedy,
-    });
-  }
+  out.push(...capper.finish());
   return out;
 }

@@ -26,6 +26,15 @@ export function renderFindingsDoc(): string {
       "address, so 500 identical PORT commands make one finding with a count.",
   );
   lines.push("");
+  lines.push(
+    "A finding lists at most 20 evidence frames, in ascending order (the lowest 20); when it has more, the JSON " +
+      "finding says how many were left out in `framesOmitted`, and its message gives the full count. Low findings " +
+      "that repeat across sessions of the same client, server and user (`credentials.cleartext`, `login.failed`: a " +
+      "password-guessing run of thirty sessions) are listed on their own for the first two such sessions and once more " +
+      "for all the others: that finding has `session` null and lists the sessions it stands for in `sessions` (so " +
+      "`--session` keeps it, like other capture-wide findings).",
+  );
+  lines.push("");
   lines.push("| code | severity | title |");
   lines.push("|---|---|---|");
   for (const sev of SEVERITY_ORDER) {

@@ -244,6 +244,20 @@ export function isNetworkFailure(code: number): boolean {
   return code === 425 || code === 426;
 }
 
+/**
+ * The frame where the FTP client reset the channel's data connection before the server's failure reply
+ * (vsftpd-retr-aborted.pcap: RST from the client at frame 83, then 426 at frame 86): a client-side
+ * abort, not a path failure. Null when the client did not reset it, or the reset came after the reply.
+ */
+export function clientResetFrame(s: SessionReport, ch: DataChannelReport, before: ReplyRef | null): FrameRef | null {
+  const c = ch.connection;
+  if (!c || c.closedBy !== "rst-client") return null;
+  const rst = laneEvents(s, ch.id, ["data.rst"]).find((e) => e.from === "client");
+  const at = rst ? { file: rst.file, frame: rst.frame } : { file: c.file, frame: c.lastFrame };
+  if (before && before.file === at.file && before.frame < at.frame) return null;
+  return at;
+}
+
 /** "RETR big.iso" with the argument cut. */
 export function transferLabel(t: TransferReport): string {
   return t.argument ? `${t.command} ${cut(t.argument, 80)}` : t.command;

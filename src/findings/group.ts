@@ -8,7 +8,10 @@ import type { DataChannelReport, SessionReport } from "../report/schema.js";
 import { fmtCount, fmtFrames, fmtIds, plural, quote, replyText } from "./evidence.js";
 import type { FrameRef } from "./types.js";
 
-/** Evidence frames kept per grouped finding. */
+/**
+ * Evidence frames a finding keeps (finalize() keeps the lowest this many and counts the rest in
+ * `framesOmitted`); detectors pass all their evidence.
+ */
 export const MAX_GROUP_FRAMES = 20;
 
 export class Groups<T> {
@@ -75,9 +78,8 @@ export function groupEvidence(chs: readonly DataChannelReport[]): FrameRef[] {
     if (a.reply) out.push({ file: a.reply.file, frame: a.reply.frame });
     const c = ch.connection;
     if (c) out.push({ file: c.file, frame: c.synFrame ?? c.firstFrame });
-    if (out.length >= MAX_GROUP_FRAMES) break;
   }
-  return out.slice(0, MAX_GROUP_FRAMES);
+  return out;
 }
 
 /** The announcement's argument whether `raw` holds the whole command line or only its argument. */

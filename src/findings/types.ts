@@ -51,6 +51,13 @@ export interface FindingDraft {
   message: string;
   /** A remedy specific to the evidence; the catalogue's remedy when absent. */
   remedy?: string;
+  /**
+   * Set on low findings that repeat across sessions (credentials.cleartext, login.failed): drafts with the
+   * same key (code + client + server + user) after the first are folded into one capture-wide finding by
+   * FindingCapper. `text` is the shared fact, a clause without final period ("USER \"bro\" and its password
+   * went from A to B in cleartext").
+   */
+  repeat?: { key: string; text: string };
 }
 
 /** Everything a session detector may consult besides the session. */

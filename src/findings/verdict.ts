@@ -8,6 +8,7 @@ import { judgeActive, whereDataWent } from "./address.js";
 import { sessionGaps } from "./detectors/capture.js";
 import {
   announcedEndpoint,
+  clientResetFrame,
   failureReply,
   finalReply,
   fmtBytes,
@@ -72,6 +73,8 @@ function build(s: SessionReport, ch: DataChannelReport, t: TransferReport, env: 
   const { connector, listener } = rolesOf(mode);
   const connectorText = connector === "server" ? `the server (${s.server.ip})` : `the client (${s.client.ip})`;
   const should = `${mode === "active" ? "active" : "passive"} mode: ${connectorText} should have connected to the ${listener}'s announced ${announcedEndpoint(ch)} for ${label}`;
+  // When the connection did come up, say what happened rather than what should have.
+  const did = `${mode === "active" ? "active" : "passive"} mode: ${connectorText} connected to the ${listener}'s announced ${announcedEndpoint(ch)} for ${label}`;
 
   if (a.ip === null || a.port === null) {
     return [should, `but the announcement ${quote(argOf(a.raw))} could not be decoded${a.error ? ` (${a.error})` : ""}`, replyClause, "fix the software that sent it"];
@@ -92,7 +95,11 @@ function build(s: SessionReport, ch: DataChannelReport, t: TransferReport, env: 
   const went = whereDataWent(s, ch);
   const conn = ch.connection ?? (went.where !== "nowhere" ? went.conn : null);
   if (!conn) return noSyn(s, ch, t, mode, should, replyClause, env);
-  if (conn.outcome === "established" || conn.outcome === "mid-stream") return established(s, ch, t, conn, replyClause, env, should);
+  if (conn.outcome === "established" || conn.outcome === "mid-stream") {
+    const exact = a.ip !== null && sameIp(target(conn).ip, a.ip) && target(conn).port === a.port;
+    const lead = exact ? did : `${did.replace(" connected to the ", " was to connect to the ")}, and connected to ${fmtEndpoint(target(conn).ip, target(conn).port)} instead`;
+    return established(s, ch, t, conn, replyClause, env, lead);
+  }
 
   const syns = synText(s, ch, conn);
   const redirected = sameIp(target(conn).ip, a.ip) ? "" : ` (to ${fmtEndpoint(target(conn).ip, target(conn).port)}, not the announced address)`;
@@ -171,21 +178,24 @@ function established(
   const towardClient = t.direction !== "upload";
   const missing = towardClient ? conn.missingBytes.toClient : conn.missingBytes.toServer;
   const opened = `the data connection ${fmtEndpoint(opener(conn).ip, opener(conn).port)} -> ${fmtEndpoint(target(conn).ip, target(conn).port)} was established (frame ${conn.synFrame ?? conn.firstFrame})`;
-  const closed = conn.closedBy ? closeText(conn.closedBy) : "";
   const fail = failureReply(t);
   const fin = finalReply(t);
+  const reset = fail && fail.code === 426 ? clientResetFrame(s, ch, fail) : null;
+  const closed = reset ? `, then the client reset it (frame ${reset.frame})` : conn.closedBy ? closeText(conn.closedBy) : "";
   let fix: string;
-  if (fail && fail.code === 426)
+  if (reset)
+    fix = "the client aborted the transfer, not the network: a user who cancelled it, a client-side timeout or a client error; look at the client, and resume with REST";
+  else if (fail && fail.code === 426)
     fix = "the transfer was aborted mid-way: look for an idle timeout or a middlebox resetting long transfers, and resume with REST";
   else if (fail && fail.code === 425) fix = "the server says it could not use the connection: check the server's logs and any FTP-inspecting firewall";
   else if (t.status === "aborted") fix = "the client aborted it (ABOR) or the connection was reset: retry, resuming with REST";
   else if (missing > 0)
     fix = `the capture lost ${fmtBytes(missing)} of the data, so ${fin && fin.code < 300 ? "the transfer probably completed on the wire" : "the shortfall may be the capture's"}`;
-  else if (conn.closedBy === "capture-end") fix = "the capture ended with the data connection still open, so the rest of the data is most likely just not in it: capture for longer";
+  else if (conn.closedBy === "capture-end") fix = "the rest of the data is most likely just not in the capture: capture for longer";
   else if (!fin) fix = "the capture ended before the server's final reply: capture for longer to see the outcome";
   else fix = "compare the file sizes at both ends";
   const parts = [should ?? `the ${ch.mode === "unknown" ? "" : ch.mode + " "}data connection for ${transferLabel(t)} (frame ${t.requestFrame})`.replace(/\s+/g, " "), `${opened} and ${moved}${closed}`, replyClause, fix];
-  if (env.ctx.captureIncomplete) parts.push("(the capture is incomplete)");
+  if (env.ctx.captureIncomplete && conn.closedBy !== "capture-end") parts.push("the capture itself is incomplete (an input broke off or a limit dropped data)");
   return parts;
 }
 

@@ -275,9 +275,17 @@ export const FindingSchema = z.object({
   session: z.string().nullable(),
   /** Data channel id within the session, when the finding is about one. */
   dataChannel: z.string().nullable(),
-  /** Evidence frames (1-based, in `file`). */
+  /** Evidence frames (1-based, in `file`), ascending. At most 20 are kept (see `framesOmitted`). */
   file: nonneg(),
   frames: z.array(frameNo()),
+  /** Evidence frames beyond the 20 kept in `frames` (grouped findings); absent when none were left out. */
+  framesOmitted: nonneg().optional(),
+  /**
+   * Set on a finding that stands for the same low finding repeated in several sessions (credentials.cleartext,
+   * login.failed from one client to one server as one user): the sessions it covers. `session` is then null;
+   * the first two such sessions keep their own findings and are not listed here.
+   */
+  sessions: z.array(z.string()).optional(),
   message: z.string(),
   remedy: z.string(),
 });

@@ -110,7 +110,11 @@ test("zeek bruteforce: 30 sessions of USER bro / 530 from 192.168.56.1 within 37
   assert.match(b.message, /"bro"/);
   assert.equal(b.frames.length, 20);
   assert.equal(b.frames[0], 12);
-  assert.equal(findings.filter((f) => f.code === "login.failed").length, 30);
+  // The 30 identical login.failed findings fold into s1's and s2's own and one for s3-s30 (review item 21).
+  const lf = findings.filter((f) => f.code === "login.failed");
+  assert.deepEqual(lf.map((f) => f.session), ["s1", "s2", null]);
+  assert.deepEqual(lf[2]!.sessions, Array.from({ length: 28 }, (_, i) => `s${i + 3}`));
+  assert.match(lf[2]!.message, /^28 more sessions \(s3-s30\) repeat the finding of s1 and s2: login as user "bro"/);
   // The same failures spread over more than the window do not make a brute force.
   const slow = run(sessions, { limits: { bruteforceFailures: 20, bruteforceWindowSeconds: 10 } }).findings;
   assert.ok(!codes(slow).includes("login.bruteforce"));
@@ -172,7 +176,8 @@ test("limit.reached for session counters and run-wide limit warnings", () => {
 
 test("findings per code are capped at maxFindingsPerCode, the rest counted in one extra finding", () => {
   const sessions = [];
-  for (let i = 0; i < 5; i++) sessions.push(session({ id: `s${i + 1}`, user: "alice", password: "<redacted>" }));
+  // Different users, so repeated-finding folding (same client, server and user) does not apply.
+  for (let i = 0; i < 5; i++) sessions.push(session({ id: `s${i + 1}`, user: `alice${i}`, password: "<redacted>" }));
   const { findings } = run(sessions, { limits: { maxFindingsPerCode: 2 } });
   const c = findings.filter((f) => f.code === "credentials.cleartext");
   assert.equal(c.length, 3);

@@ -3,8 +3,7 @@
  * These say how much to trust the absence of evidence in every other finding.
  */
 import type { SessionReport } from "../../report/schema.js";
-import { laneEvents, cut, fmtBytes, fmtCount, fmtFrames, fmtIds, plural } from "../evidence.js";
-import { MAX_GROUP_FRAMES } from "../group.js";
+import { laneEvents, fmtBytes, fmtCount, fmtFrames, fmtIds, plural } from "../evidence.js";
 import type { CaptureDetector, ContextWarning, FindingDraft, FrameRef, SessionDetector } from "../types.js";
 
 /** Bytes a `gap`/`data.gap` timeline event says are missing ("233 bytes missing from the capture"). */
@@ -31,7 +30,7 @@ function computeGaps(s: SessionReport): Gaps {
   for (const e of s.timeline) {
     if (e.kind !== "gap" || e.lane !== "control") continue;
     control += gapBytes(e.summary);
-    if (controlFrames.length < MAX_GROUP_FRAMES) controlFrames.push({ file: e.file, frame: e.frame });
+    controlFrames.push({ file: e.file, frame: e.frame });
   }
   const data: { id: string; bytes: number; frame: FrameRef }[] = [];
   for (const ch of s.dataChannels) {
@@ -60,7 +59,7 @@ export const detectSessionGap: SessionDetector = (s) => {
       code: "capture.gap",
       session: s.id,
       dataChannel: g.data.length === 1 && !controlGapEvents ? g.data[0]!.id : null,
-      evidence: [...g.controlFrames, ...g.data.map((d) => d.frame)].slice(0, MAX_GROUP_FRAMES),
+      evidence: [...g.controlFrames, ...g.data.map((d) => d.frame)],
       message:
         `The capture is missing ${parts.join(" and ")} of this session: the capture point dropped packets${s.midStream ? " (and the capture started mid-session)" : ""}. ` +
         `Anything this session's findings say was not seen (a SYN-ACK, a reply, bytes) may simply be missing from the capture.`,
@@ -89,12 +88,20 @@ export const detectCaptureGap: CaptureDetector = (sessions, env) => {
     const g = sessionGaps(s);
     inSessions += g.control + g.data.reduce((n, d) => n + d.bytes, 0);
   }
-  const breaks = warnings.filter((w) => !isLimit(w) && !NOT_A_LOSS.has(w.code) && /^capture\.|truncat|cut short|broke off/i.test(w.code + " " + w.message));
+  // The run-wide and per-capture lists can hold the same warning: name it once.
+  const seenBreak = new Set<string>();
+  const breaks = warnings.filter((w) => {
+    if (isLimit(w) || NOT_A_LOSS.has(w.code) || !/^capture\.|truncat|cut short|broke off/i.test(w.code + " " + w.message)) return false;
+    const k = `${w.code}\u0000${w.message}`;
+    if (seenBreak.has(k)) return false;
+    seenBreak.add(k);
+    return true;
+  });
   const outside = missingBytes - inSessions;
   if (complete && outside <= 0 && breaks.length === 0) return [];
   if (!complete && breaks.length === 0 && outside <= 0) return []; // only limits: limit.reached says it
   const parts: string[] = [];
-  if (breaks.length) parts.push(`input problems: ${breaks.slice(0, 3).map((w) => `${w.code} (${cut(w.message, 100)})${w.count && w.count > 1 ? ` x${fmtCount(w.count)}` : ""}`).join("; ")}`);
+  if (breaks.length) parts.push(`input problems: ${breaks.slice(0, 3).map((w) => `${w.code} (${w.message})${w.count && w.count > 1 ? ` x${fmtCount(w.count)}` : ""}`).join("; ")}`);
   if (outside > 0) parts.push(`${fmtBytes(outside)} missing from connections outside the FTP sessions' own gaps (${fmtBytes(missingBytes)} in all)`);
   const first = breaks.find((w) => w.frame !== undefined);
   return [
@@ -145,7 +152,7 @@ export const detectRunLimits: CaptureDetector = (sessions, env) => {
       session: null,
       dataChannel: null,
       evidence: w.frame !== undefined ? [{ file: w.file ?? 0, frame: w.frame }] : [],
-      message: `${w.code}: ${cut(w.message, 200)}${w.count && w.count > 1 ? ` (${fmtCount(w.count)} times)` : ""}. Facts beyond the limit were counted, not analysed.`,
+      message: `${w.code}: ${w.message}${w.count && w.count > 1 ? ` (${fmtCount(w.count)} times)` : ""}. Facts beyond the limit were counted, not analysed.`,
     });
   }
   return out;

@@ -28,7 +28,6 @@ import {
   transferLabel,
   type DataMode,
 } from "../evidence.js";
-import { MAX_GROUP_FRAMES } from "../group.js";
 import { sameIp } from "../net.js";
 import { inferVantage } from "../vantage.js";
 import type { DetectorEnv, FindingDraft, FrameRef, SessionDetector } from "../types.js";
@@ -159,6 +158,11 @@ export const detectSynUnanswered: SessionDetector = (s, env) => {
         vantageRemark(s, mode, true) +
         replySentence(ch) +
         weakness(s, env),
+      // The mode is known: only its half of the catalogue's remedy applies.
+      remedy:
+        mode === "active"
+          ? `Active mode: allow inbound connections from the server (${conn.initiator === "server" ? `source port ${opener(conn).port}` : "its data port"}) to the client's announced port on the client's host firewall and NAT, enable the FTP ALG / NAT helper on the client's NAT, or switch to passive mode (PASV/EPSV).`
+          : "Passive mode: open the server's passive port range on every firewall and NAT in front of the server (and make sure it announces the right address), or switch to active mode (PORT/EPRT).",
     });
   }
   return out;
@@ -216,11 +220,18 @@ export const detectNotCaptured: SessionDetector = (s) => {
   for (const ch of chs) {
     const ok = serverSawData(ch.transfer!)!;
     evidence.push({ file: ch.transfer!.file, frame: ch.transfer!.requestFrame }, { file: ok.file, frame: ok.frame });
-    if (evidence.length >= MAX_GROUP_FRAMES) break;
   }
   const first = chs[0]!.transfer!;
   const ok = serverSawData(first)!;
   const total = s.dataChannels.filter((ch) => ch.transfer).length;
+  // A port filter drops every data connection; if one of this session's is in the capture, something else
+  // left these out (tickedoffdeveloper.pcapng: d4's connection, frames 61-86, is there; d1-d3's are not).
+  const captured = s.dataChannels.filter((ch) => ch.connection !== null);
+  const c0 = captured[0]?.connection;
+  const why = c0
+    ? `. A port filter is not the reason: ${captured.length === 1 ? "another data connection" : `${plural(captured.length, "other data connection")}`} of this session ${captured.length === 1 ? "is" : "are"} in the capture (${captured[0]!.id}, frame ${c0.synFrame ?? c0.firstFrame}). ` +
+      "The capture started or stopped around the missing ones, or their data took another path or interface"
+    : ", and neither is any other data connection of this session: the capture was probably filtered to the control port, or the data took another path or interface";
   return [
     {
       code: "data.not-captured",
@@ -230,7 +241,10 @@ export const detectNotCaptured: SessionDetector = (s) => {
       message:
         `${plural(chs.length, "transfer")} of ${total} in this session (${chs.length === 1 ? "channel" : "channels"} ${fmtIds(chs.map((c) => c.id))}) ` +
         `${chs.length === 1 ? "was" : "were"} under way or done by the server's replies (the first: ${transferLabel(first)} at frame ${first.requestFrame}, answered ${replyText(ok)} at frame ${ok.frame}), ` +
-        `but ${chs.length === 1 ? "its data connection is" : "their data connections are"} not in the capture: it was probably filtered to the control port.`,
+        `but ${chs.length === 1 ? "its data connection is" : "their data connections are"} not in the capture${why}.`,
+      ...(c0
+        ? { remedy: "Capture for the whole session, from before the first transfer command to after the last reply, on an interface every data connection crosses (with several paths or a load balancer, capture on each)." }
+        : {}),
     },
   ];
 };
@@ -310,7 +324,7 @@ export const detectSourcePort: SessionDetector = (s) => {
   });
   if (chs.length === 0) return [];
   const ports = [...new Set(chs.map((ch) => opener(ch.connection!).port))];
-  const evidence = chs.slice(0, MAX_GROUP_FRAMES).map((ch) => ({ file: ch.connection!.file, frame: ch.connection!.synFrame ?? ch.connection!.firstFrame }));
+  const evidence = chs.map((ch) => ({ file: ch.connection!.file, frame: ch.connection!.synFrame ?? ch.connection!.firstFrame }));
   return [
     {
       code: "data.source-port",

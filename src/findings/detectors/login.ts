@@ -5,7 +5,6 @@
  */
 import type { SessionReport, TimelineEvent } from "../../report/schema.js";
 import { cut, fmtDuration, fmtFrames, fmtIds, isAnonymous, plural, quote, toSeconds } from "../evidence.js";
-import { MAX_GROUP_FRAMES } from "../group.js";
 import type { CaptureDetector, FindingDraft, FrameRef, SessionDetector } from "../types.js";
 
 /**
@@ -37,7 +36,7 @@ export const detectLoginFailed: SessionDetector = (s) => {
   const user = s.login.user !== null ? ` as user ${quote(s.login.user)}` : "";
   const passes = commandFrames(s, "PASS");
   const evidence: FrameRef[] = [];
-  for (const f of fails.slice(0, MAX_GROUP_FRAMES / 2)) {
+  for (const f of fails) {
     const pass = [...passes].reverse().find((p) => p.frame < f.frame && p.file === f.file);
     if (pass) evidence.push({ file: pass.file, frame: pass.frame });
     evidence.push({ file: f.file, frame: f.frame });
@@ -53,6 +52,14 @@ export const detectLoginFailed: SessionDetector = (s) => {
         `${plural(n, "failed login")}${user} from ${s.client.ip}` +
         (first ? `: the server replied ${quote(first.summary)} (${fmtFrames(fails.map((e) => e.frame))}).` : ".") +
         later,
+      // Sessions that failed the same way (same client, server, user and outcome) fold into one finding.
+      repeat: {
+        key: `${s.client.ip}\u0000${s.server.ip}\u0000${s.login.user ?? ""}\u0000${s.login.outcome}`,
+        text:
+          `login${user} from ${s.client.ip} to ${s.server.ip} failed` +
+          (first ? ` (${quote(first.summary)})` : "") +
+          (s.login.outcome === "success" ? " before a later attempt succeeded" : " and the session never logged in"),
+      },
     },
   ];
 };
@@ -95,8 +102,7 @@ export const detectBruteforce: CaptureDetector = (sessions, env) => {
     const firstRef = inWindow.find((f) => f.ref)?.ref ?? null;
     const evidence = inWindow
       .map((f) => f.ref)
-      .filter((r): r is FrameRef => r !== null && (firstRef === null || r.file === firstRef.file))
-      .slice(0, MAX_GROUP_FRAMES);
+      .filter((r): r is FrameRef => r !== null && (firstRef === null || r.file === firstRef.file));
     const span = inWindow[inWindow.length - 1]!.t - inWindow[0]!.t;
     out.push({
       code: "login.bruteforce",
@@ -104,7 +110,7 @@ export const detectBruteforce: CaptureDetector = (sessions, env) => {
       dataChannel: null,
       evidence,
       message:
-        `${client} failed to log in ${fails.length} times on ${plural(servers.length, "FTP server")} (${cut(servers.slice(0, 3).join(", "))}${servers.length > 3 ? ", ..." : ""}) ` +
+        `${client} failed to log in ${fails.length} times on ${plural(servers.length, "FTP server")} (${servers.slice(0, 3).join(", ")}${servers.length > 3 ? ", ..." : ""}) ` +
         `across ${plural(sessionIds.length, "session")} (${fmtIds(sessionIds)}); ${inWindow.length} of them within ${fmtDuration(span)} ` +
         `(threshold: ${need} within ${window} s). ` +
         (users.length ? `User names tried: ${users.slice(0, 5).map((u) => quote(cut(u, 40))).join(", ")}${users.length > 5 ? ` and ${users.length - 5} more` : ""}.` : ""),
@@ -132,6 +138,10 @@ export const detectCleartextCredentials: SessionDetector = (s) => {
       dataChannel: null,
       evidence,
       message: `USER ${quote(cut(user, 60))} and its password went from ${s.client.ip} to ${s.server.ip} in cleartext${where}.${tls} Anyone on the path could read it, and so can anyone holding this capture.`,
+      repeat: {
+        key: `${s.client.ip}\u0000${s.server.ip}\u0000${user}\u0000${s.tls ? "tls" : "plain"}`,
+        text: `USER ${quote(cut(user, 60))} and its password went from ${s.client.ip} to ${s.server.ip} in cleartext`,
+      },
     },
   ];
 };

@@ -5,20 +5,46 @@
  */
 import type { DataChannelReport, SessionReport } from "../../report/schema.js";
 import { whereDataWent, type DataWent } from "../address.js";
-import { fmtEndpoint, fmtFrames, serverSawData, target, fmtCount, replyText } from "../evidence.js";
+import { fmtEndpoint, fmtFrames, laneEvents, serverSawData, target, fmtCount, replyText } from "../evidence.js";
 import { describeAnnouncements, describePorts, groupEvidence, Groups } from "../group.js";
 import { classifyIp, isPrivate, isUnspecified, sameIp } from "../net.js";
 import { describePort } from "../ports.js";
 import type { FindingDraft, SessionDetector } from "../types.js";
 
-type Where = "announced" | "control-server" | "elsewhere" | "not-captured" | "nowhere" | "gave-up";
+type Where = "announced" | "control-server" | "elsewhere" | "not-captured" | "nowhere" | "gave-up" | "lost-command";
 
-function whereOf(s: SessionReport, ch: DataChannelReport): { where: Where; went: DataWent } {
+function whereOf(s: SessionReport, ch: DataChannelReport): { where: Where; went: DataWent; lost: number | null } {
   const went = whereDataWent(s, ch);
-  if (went.where === "control-client") return { where: "elsewhere", went };
-  if (went.where !== "nowhere") return { where: went.where, went };
+  if (went.where === "control-client") return { where: "elsewhere", went, lost: null };
+  if (went.where !== "nowhere") return { where: went.where, went, lost: null };
   const t = ch.transfer;
-  return { where: t && serverSawData(t) ? "not-captured" : t ? "nowhere" : "gave-up", went };
+  if (t) return { where: serverSawData(t) ? "not-captured" : "nowhere", went, lost: null };
+  const lost = lostCommandFrame(s, ch);
+  return { where: lost !== null ? "lost-command" : "gave-up", went, lost };
+}
+
+/** Replies that answer a transfer command (RFC 959 §4.2: 125/150 preliminary, 226/250 done). */
+const TRANSFER_REPLY = /^(125|150|226|250)\b/;
+
+/**
+ * A channel with no transfer command: was the command lost by the capture rather than never sent?
+ * Between the passive reply and the client's next command, a control-connection gap or a transfer
+ * reply (150/226) that answers no command says so. Zeek's cwd-navigation.pcap: 227 at frame 714, then
+ * 27 client bytes missing and "150 Opening BINARY mode data connection ..." at frame 715, "226 Transfer
+ * complete" at 717, next command at 718. The frame of the first such sign, or null.
+ */
+function lostCommandFrame(s: SessionReport, ch: DataChannelReport): number | null {
+  const a = ch.announcement!;
+  const from = a.frame;
+  const evs = [...laneEvents(s, "control", ["command", "reply", "gap"]), ...laneEvents(s, ch.id, ["reply", "gap"])]
+    .filter((e) => e.file === a.file && e.frame >= from)
+    .sort((x, y) => x.frame - y.frame);
+  for (const e of evs) {
+    if (e.kind === "command" && e.frame > from) return null;
+    if (e.kind === "gap" && e.frame > from) return e.frame;
+    if (e.kind === "reply" && e.frame > from && TRANSFER_REPLY.test(e.summary)) return e.frame;
+  }
+  return null;
 }
 
 function classHint(x: string, server: string): string {
@@ -31,7 +57,7 @@ function classHint(x: string, server: string): string {
   return "Both are private: a NAT between the two networks, or a server announcing another interface's address.";
 }
 
-function whereText(s: SessionReport, where: Where, went: DataWent, n: number, total: number): string {
+function whereText(s: SessionReport, where: Where, went: DataWent, n: number, total: number, lost: readonly number[]): string {
   const many = total > 1 ? `${fmtCount(n)} of them: ` : "";
   switch (where) {
     case "announced": {
@@ -54,6 +80,12 @@ function whereText(s: SessionReport, where: Where, went: DataWent, n: number, to
       return `${many}the server reported the transfer complete but the data connection is not in the capture, so which address the client used cannot be seen.`;
     case "nowhere":
       return `${many}no data connection from the client appears in the capture.`;
+    case "lost-command":
+      return (
+        `${many}no data connection from the client appears in the capture, and the transfer command was probably lost by the capture: ` +
+        `the capture lost control-connection bytes or shows a 150/226 reply with no command pending right after the passive reply (${fmtFrames(lost)}), ` +
+        "so the client most likely did not give up; which address it used cannot be seen."
+      );
     case "gave-up":
       return `${many}no data connection from the client appears in the capture and it sent no transfer command: it gave up on the announced address (a client that connects before RETR/LIST cannot reach it).`;
   }
@@ -70,14 +102,15 @@ export const detectPasvAddressMismatch: SessionDetector = (s) => {
   const out: FindingDraft[] = [];
   for (const { value: ip, channels } of g) {
     // Say where the client connected, per outcome, in the order first seen.
-    const byWhere = new Map<Where, { went: DataWent; n: number }>();
+    const byWhere = new Map<Where, { went: DataWent; n: number; lost: number[] }>();
     for (const ch of channels) {
       const w = whereOf(s, ch);
       const e = byWhere.get(w.where);
       if (e) e.n++;
-      else byWhere.set(w.where, { went: w.went, n: 1 });
+      else byWhere.set(w.where, { went: w.went, n: 1, lost: [] });
+      if (w.lost !== null) byWhere.get(w.where)!.lost.push(w.lost);
     }
-    const wheres = [...byWhere].map(([where, { went, n }]) => whereText(s, where, went, n, channels.length)).filter((x) => x);
+    const wheres = [...byWhere].map(([where, { went, n, lost }]) => whereText(s, where, went, n, channels.length, lost)).filter((x) => x);
     const fam = classifyIp(ip) === "public" ? "public " : isPrivate(ip) ? "private " : "";
     out.push({
       code: "pasv.address-mismatch",

@@ -10,6 +10,7 @@ import { isUnspecified, sameIp } from "../net.js";
 import { describeAnnouncements, describeAnswers, describePorts, groupEvidence, Groups } from "../group.js";
 import { describePort, WELL_KNOWN_PORTS } from "../ports.js";
 import type { FindingDraft, SessionDetector } from "../types.js";
+import { blockedBy, refusedReply } from "./announce.js";
 
 function activeChannels(s: SessionReport): DataChannelReport[] {
   return s.dataChannels.filter((ch) => ch.announcement !== null && ch.announcement.mode === "active");
@@ -54,7 +55,7 @@ export const detectPortBounce: SessionDetector = (s) => {
       : accepted
         ? "A server that accepts third-party PORTs can be made to scan or connect to hosts that trust it (RFC 2577 §3)."
         : refused
-          ? "The server refused it, so this server resisted the bounce attempt (RFC 2577 §3); the client still tried one."
+          ? `The server refused ${channels.length === 1 ? "it" : "them"}, so this server resisted the bounce attempt (RFC 2577 §3); the client still tried one.`
           : "Whether the server would have accepted it cannot be seen; the client tried a bounce (RFC 2577 §3) either way.";
     out.push({
       code: "port.bounce",
@@ -70,15 +71,29 @@ export const detectPortBounce: SessionDetector = (s) => {
 export const detectNatUnrewritten: SessionDetector = (s) => {
   const out: FindingDraft[] = [];
   for (const { value: j, channels } of groupBy(s, "nat-unrewritten")) {
-    const consequence =
-      j.basis === "data-to-client"
-        ? "Here the data still reached the client, so transfers worked; a server or firewall that trusts the PORT address would fail, and it is not a bounce."
-        : "The server will try to reach an address that is not routable from its side, so active-mode transfers fail; this is a NAT without an FTP ALG, not an attack.";
+    const refused = channels.filter((c) => refusedReply(c) !== null);
+    let consequence: string;
+    let blocked = { text: "", evidence: [] as ReturnType<typeof groupEvidence> };
+    if (j.basis === "data-to-client")
+      consequence = "Here the data still reached the client, so transfers worked; a server or firewall that trusts the PORT address would fail, and it is not a bounce.";
+    else if (refused.length === channels.length) {
+      // vsftpd-nat-noalg-server-side.pcap: PORT 192,168,77,2,139,61 (frame 31), 500 Illegal PORT command. (frame 32).
+      blocked = blockedBy(s, refused);
+      consequence =
+        `Because of that refusal the server never tried to connect, and no active-mode transfer is possible this way: ` +
+        `its check that the PORT names the control connection's client (vsftpd port_promiscuous=NO, ProFTPD AllowForeignAddress off) caught the untranslated address. ` +
+        `${blocked.text} This is a NAT without an FTP ALG, not an attack.`;
+    } else if (refused.length > 0)
+      consequence =
+        "The server refused some of them; for the others it will try to reach an address that is not routable from its side, so active-mode transfers fail. This is a NAT without an FTP ALG, not an attack.";
+    else if (channels.some((c) => c.announcement!.reply !== null))
+      consequence = "The server will try to reach an address that is not routable from its side, so active-mode transfers fail; this is a NAT without an FTP ALG, not an attack.";
+    else consequence = "A server that accepts it would try to reach an address that is not routable from its side, so active-mode transfers fail; this is a NAT without an FTP ALG, not an attack.";
     out.push({
       code: "port.nat-unrewritten",
       session: s.id,
       dataChannel: channels[0]!.id,
-      evidence: groupEvidence(channels),
+      evidence: [...groupEvidence(channels), ...blocked.evidence],
       message: `${head(s, channels)} Evidence: ${j.evidence}. ${describeAnswers(channels)} ${consequence}`,
     });
   }
