@@ -35,7 +35,7 @@ import {
   type LaneInfo,
 } from "./common.js";
 import { RENDER_LIMITS } from "./options.js";
-import { breakLines } from "./layout.js";
+import { breakLines, widestAtom } from "./layout.js";
 
 export interface LadderStyle {
   color: boolean;
@@ -242,7 +242,8 @@ export function renderLadder(s: SessionReport, style: LadderStyle): string[] {
       const tail = note ? "  " + note : "";
       return [(prefix + left + " " + body + " " + (note ? right : r.serverPort) + tail).trimEnd()];
     }
-    const indent = " ".repeat(lead + portW + 1);
+    // Under the arrow; on a narrow terminal, where an address would not fit there, further left.
+    const indent = " ".repeat(lead + portW + 3 + widestAtom(note) <= width ? lead + portW + 1 : 6);
     const below = hanging(indent + "↳ ", indent + "  ", note, Math.max(width, lead + portW + 1 + 20), LEGEND_MAX_LINES);
     return [(prefix + left + " " + body + " " + r.serverPort).trimEnd(), ...below];
   };

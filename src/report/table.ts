@@ -1,10 +1,11 @@
 /**
- * The terminal report (cli-table3): summary, sessions, transfers, a ladder diagram per session,
- * then findings and warnings — last, so they are what is on screen when the command returns.
+ * The terminal report: summary, sessions, transfers, a ladder diagram per session, then findings
+ * and warnings — last, so they are what is on screen when the command returns.
  *
- * Every table is laid out for `opts.width` columns: natural column widths are shrunk, widest first,
- * until the table fits, and every cell is escaped (forTerminal) and cut to its column before
- * cli-table3 sees it. ANSI colour only with `opts.color`; otherwise the output has no ESC at all.
+ * Every table is laid out for `opts.width` columns (termTable): endpoints are never cut; the command
+ * argument gives way first, then cells wrap onto more lines, then low-priority columns are hidden
+ * (and the table says which). Every cell is escaped (forTerminal) before it is measured. ANSI colour
+ * only with `opts.color`; otherwise the output has no ESC at all.
  */
 import Table from "cli-table3";
 import type { Finding, Report, Severity } from "./schema.js";
@@ -86,28 +87,16 @@ function fitCell(text: string, width: number, fit: Fit): string[] {
 }
 
 /**
- * Shrink natural column widths until `sum + overhead` fits in `total`. Passes, each taking a column
- * at a time from the widest: columns of rank 0 ("cut"/"command": the command argument gives way
- * first) down to their soft minimum, then rank 1 ("wrap": they take more lines instead), then rank 2
- * ("keep": endpoints go onto two lines), then every column down to its floor (a `keep` column's
- * floor is its widest unbreakable piece, so endpoints are never cut; the table is wider than
- * `total` rather than that).
+ * Shrink natural column widths until `sum + overhead` fits in `total`. `stages` holds, per stage, a
+ * lower bound for every column; the stages run in order, each taking one column at a time from the
+ * widest down to its bound for that stage, and stop as soon as the table fits. What is left over
+ * stays: the table is then wider than `total` (endpoints are never cut to make it fit).
  */
-export function fitColumns(
-  natural: readonly number[],
-  mins: readonly number[],
-  total: number,
-  overhead: number,
-  floors: readonly number[] = [],
-  ranks: readonly number[] = [],
-): number[] {
+export function fitColumns(natural: readonly number[], stages: readonly (readonly number[])[], total: number, overhead: number): number[] {
   const w = natural.slice();
   let excess = w.reduce((a, b) => a + b, 0) + overhead - total;
-  const soft = (i: number) => Math.min(natural[i]!, mins[i] ?? 3);
-  const hard = (i: number) => Math.min(soft(i), floors[i] ?? 3);
-  const passes: ((i: number) => number)[] = [0, 1, 2].map((rank) => (i: number) => ((ranks[i] ?? 0) <= rank ? soft(i) : natural[i]!));
-  passes.push(hard);
-  for (const floor of passes) {
+  for (const stage of stages) {
+    const floor = (i: number) => Math.min(natural[i]!, stage[i] ?? natural[i]!);
     while (excess > 0) {
       let widest = -1;
       for (let i = 0; i < w.length; i++) if (w[i]! > floor(i) && (widest < 0 || w[i]! > w[widest]!)) widest = i;
@@ -150,13 +139,6 @@ function lightTable(head: string[] | undefined, aligns: ("left" | "right")[], co
   });
 }
 
-/**
- * cli-table3's layout pass is quadratic in the number of rows (it checks every cell for row/col
- * spans against every other), which takes seconds at a few thousand rows. Tables are therefore
- * built in chunks of this many rows with the same fixed column widths and concatenated.
- */
-const TABLE_CHUNK_ROWS = 100;
-
 function indentLines(s: string): string {
   return s
     .split("\n")
@@ -179,12 +161,16 @@ interface Column {
   head: string;
   /** Soft minimum for "cut"/"command" columns (shrinking stops here before columns are hidden); wrapping columns compute theirs. */
   min?: number;
+  /** Hard minimum of a "cut"/"command" column, reached only after the `dropOrder` columns are hidden (default: `min`). */
+  floor?: number;
   fit?: Fit;
 }
 
 interface Layout {
-  /** Columns to hide first when even the minimums do not fit (narrow terminals), by index. */
+  /** Columns to hide, in order, while the others do not fit at their soft minimums, by index. */
   dropOrder: number[];
+  /** Columns to hide, in order, only while the rest do not fit even at their floors (narrow terminals). */
+  lastResort: number[];
   /** What a row is, for the "… N more" note. */
   what: string;
 }
@@ -207,37 +193,48 @@ function termTable(columns: Column[], allRows: Cell[][], opts: RenderOptions, la
   const naturalAll = columns.map((_, i) => Math.max(...texts(i).map(displayWidth)));
   // A heading may take two lines ("data" / "connection"); its widest word is the least it needs.
   const headMin = columns.map((c) => widestPiece(c.head));
-  const minsAll = columns.map((c, i) =>
-    fitOf(i) === "keep"
-      ? Math.max(headMin[i]!, ...texts(i).map(widestPiece))
-      : fitOf(i) === "wrap"
-        ? // capture text (a user name) may be one long word: it is cut, not given the table
-          Math.max(headMin[i]!, Math.min(WRAP_MIN_CAP, Math.max(...texts(i).map(widestPiece))), c.min ?? 3)
-        : (c.min ?? 3),
+  // What each column can be shrunk to, stage by stage (see fitColumns):
+  //   A: the command argument to its soft minimum, prose columns wrapped (login, mode); endpoints whole;
+  //   B: the command to its floor, endpoints onto two lines ("client →" over "server");
+  //   C: endpoints broken before a ":port" too, prose columns to their floor.
+  // Columns are hidden (dropOrder) while A does not fit, and (lastResort) while B does not.
+  const softOf = (c: Column, i: number): number =>
+    fitOf(i) === "wrap"
+      ? // capture text (a user name) may be one long word: it is cut, not given the table
+        Math.max(headMin[i]!, Math.min(WRAP_MIN_CAP, Math.max(...texts(i).map(widestPiece))), c.min ?? 3)
+      : (c.min ?? 3);
+  const stageA = columns.map((c, i) => (fitOf(i) === "keep" ? naturalAll[i]! : softOf(c, i)));
+  const stageB = columns.map((c, i) =>
+    fitOf(i) === "keep" ? Math.max(headMin[i]!, ...texts(i).map(widestPiece)) : fitOf(i) === "wrap" ? stageA[i]! : Math.min(stageA[i]!, c.floor ?? c.min ?? 3),
   );
-  const floorsAll = columns.map((c, i) =>
-    fitOf(i) === "keep" ? Math.max(3, ...texts(i).map(widestAtom)) : Math.min(minsAll[i]!, Math.max(3, c.min ?? 3)),
+  const stageC = columns.map((c, i) =>
+    fitOf(i) === "keep" ? Math.max(3, ...texts(i).map(widestAtom)) : fitOf(i) === "wrap" ? Math.min(stageA[i]!, Math.max(3, c.floor ?? c.min ?? 3)) : stageB[i]!,
   );
   const gap = LIGHT_CHARS.middle.length;
-  const need = (cols: number[]) => cols.reduce((a, i) => a + Math.min(naturalAll[i]!, minsAll[i]!), 0) + INDENT.length + gap * (cols.length - 1);
-  let cols = columns.map((_, i) => i);
-  const hidden: string[] = [];
-  for (const d of layout.dropOrder) {
-    if (need(cols) <= width) break;
-    cols = cols.filter((i) => i !== d);
-    hidden.push(columns[d]!.head);
-  }
+  const need = (cols: number[], least: number[]) =>
+    cols.reduce((a, i) => a + Math.min(naturalAll[i]!, least[i]!), 0) + INDENT.length + gap * (cols.length - 1);
+  // The fewest columns hidden (in order) that let the rest fit at `least`, or null.
+  const all = columns.map((_, i) => i);
+  const hide = (order: readonly number[], least: number[]): number[] | null => {
+    for (let k = 0; k <= order.length; k++) {
+      const gone = new Set(order.slice(0, k));
+      if (need(all.filter((i) => !gone.has(i)), least) <= width) return order.slice(0, k);
+    }
+    return null;
+  };
+  // Hiding the dropOrder columns is worth it only if the endpoints then stay on one line (A);
+  // otherwise they wrap anyway, and columns are hidden only as B requires.
+  const dropAll = [...layout.dropOrder, ...layout.lastResort];
+  const gone = hide(layout.dropOrder, stageA) ?? hide(dropAll, stageB) ?? dropAll;
+  const cols = all.filter((i) => !gone.includes(i));
+  const hidden = gone.map((d) => columns[d]!.head);
   if (hidden.length) notes.push(`(hidden at ${width} columns: ${hidden.join(", ")})`);
   const overhead = INDENT.length + gap * (cols.length - 1);
   const natural = cols.map((i) => naturalAll[i]!);
-  const w = fitColumns(
-    natural,
-    cols.map((i) => minsAll[i]!),
-    width,
-    overhead,
-    cols.map((i) => floorsAll[i]!),
-    cols.map((i) => (fitOf(i) === "keep" ? 2 : fitOf(i) === "wrap" ? 1 : 0)),
-  );
+  const pick = (stage: number[]) => cols.map((i) => stage[i]!);
+  // Within A, the command argument gives way before the prose columns wrap.
+  const cutFirst = columns.map((_, i) => (fitOf(i) === "wrap" || fitOf(i) === "keep" ? naturalAll[i]! : stageA[i]!));
+  const w = fitColumns(natural, [pick(cutFirst), pick(stageA), pick(stageB), pick(stageC)], width, overhead);
   const lay = (ci: number, k: number, text: string) => fitCell(text, w[k]!, fitOf(ci));
   // A wrapped column may need less than it was given (lines break at pieces): take the rest back
   // and give it to the columns that were cut, in order.
@@ -257,26 +254,41 @@ function termTable(columns: Column[], allRows: Cell[][], opts: RenderOptions, la
     slack -= add;
   }
   const aligns = cols.map((i) => rows[0]?.[i]?.align ?? "left");
-  const cells = rows.map((r) =>
-    cols.map((ci, k) => {
-      const c = r[ci] ?? { text: "" };
-      return lay(ci, k, c.text)
-        .map((l) => paint(opts.color && c.color !== undefined, c.color ?? "", l))
-        .join("\n");
-    }),
+  // Laid out here, not by cli-table3: every cell is already fitted, and cli-table3 measures every
+  // line of every cell again (seconds on a few thousand two-line rows).
+  const line = (texts: string[][], colorOf: (k: number) => string | undefined): string[] => {
+    const height = Math.max(1, ...texts.map((t) => t.length));
+    const out: string[] = [];
+    for (let l = 0; l < height; l++) {
+      out.push(
+        texts
+          .map((t, k) => {
+            const text = t[l] ?? "";
+            const pad = " ".repeat(Math.max(0, w[k]! - displayWidth(text)));
+            const code = colorOf(k);
+            const shown = paint(opts.color && code !== undefined, code ?? "", text);
+            return aligns[k] === "right" ? pad + shown : shown + pad;
+          })
+          .join(LIGHT_CHARS.middle),
+      );
+    }
+    return out;
+  };
+  const out: string[] = [];
+  const heads = cols.map((ci, k) =>
+    widestPiece(columns[ci]!.head) <= w[k]! ? breakLines(columns[ci]!.head, w[k]!) : [cutToWidth(columns[ci]!.head, w[k]!)],
   );
-  const headCells = cols.map((ci, k) =>
-    breakLines(columns[ci]!.head, w[k]!)
-      .map((l) => paint(opts.color, "1", cutToWidth(l, w[k]!)))
-      .join("\n"),
-  );
-  const parts: string[] = [];
-  for (let start = 0; start === 0 || start < cells.length; start += TABLE_CHUNK_ROWS) {
-    const t = lightTable(start === 0 ? headCells : undefined, aligns, w);
-    for (const r of cells.slice(start, start + TABLE_CHUNK_ROWS)) t.push(r);
-    parts.push(t.toString());
+  out.push(...line(heads, () => "1"));
+  out.push(LIGHT_CHARS.mid.repeat(w.reduce((a, b) => a + b, 0) + Math.max(0, w.length - 1)));
+  for (const r of rows) {
+    out.push(
+      ...line(
+        cols.map((ci, k) => lay(ci, k, r[ci]?.text ?? "")),
+        (k) => r[cols[k]!]?.color,
+      ),
+    );
   }
-  return indentLines(parts.join("\n")) + notes.map((n) => `\n  ${cutToWidth(n, width - 2)}`).join("");
+  return indentLines(out.join("\n")) + notes.map((n) => wrap(n, width - 4).map((l, i) => `\n  ${i ? "  " : ""}${l}`).join("")).join("");
 }
 
 function heading(title: string, opts: RenderOptions): string {
@@ -364,8 +376,8 @@ function sessionsTable(r: Report, opts: RenderOptions, groups: ReturnType<typeof
     ],
     rows,
     opts,
-    // Hidden first when even the minimums do not fit: found by, findings (listed in full below), TLS, mode.
-    { dropOrder: [7, 6, 4, 2], what: "sessions" },
+    // Hidden first: found by; then, on a narrow terminal, findings (listed in full below), TLS, mode, transfers.
+    { dropOrder: [7], lastResort: [6, 4, 2, 5], what: "sessions" },
   )}`;
 }
 
@@ -385,8 +397,9 @@ function transfersTable(r: Report, opts: RenderOptions): string {
   return `${heading("Transfers", opts)}\n${termTable(
     [
       { head: "ch", min: 5 },
-      // The argument gives way first, from the left ("RETR …/name.bin").
-      { head: "command", fit: "command", min: 8 },
+      // The argument gives way first, from the left ("RETR" over "…/name.bin"), but before it goes
+      // below 14 columns the rate is hidden; the verb (4 letters) stays to the last.
+      { head: "command", fit: "command", min: 14, floor: 6 },
       { head: "mode", fit: "wrap" },
       // Never cut: "a:p→" over "b:p" when the line is too long.
       { head: "data connection", fit: "keep" },
@@ -398,8 +411,9 @@ function transfersTable(r: Report, opts: RenderOptions): string {
     ],
     rows,
     opts,
-    // Hidden first: rate (bytes / time), then time, mode, bytes.
-    { dropOrder: [6, 5, 2, 4], what: "transfers" },
+    // Hidden first: rate (bytes / time); then, on a narrow terminal, time, mode, bytes, and the
+    // command (the legend under Timelines names it).
+    { dropOrder: [6], lastResort: [5, 2, 4, 1], what: "transfers" },
   )}`;
 }
 
