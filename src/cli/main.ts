@@ -296,13 +296,16 @@ function tallySession(t: SelectionTally, s: SessionReport): void {
 /**
  * The report cut down to the kept sessions. Their findings stay, and so do the capture-wide ones
  * (session null: capture.gap, login.bruteforce, run-wide limit.reached), which bear on every session's
- * evidence and cannot be split by session. The summary then describes exactly what the report shows
+ * evidence and cannot be split by session; a finding grouped over several sessions (`sessions`) stays
+ * only when it covers a kept one. The summary then describes exactly what the report shows
  * (sessions, data channels, transfers, modes, finding counts, worst severity), so the header and the
  * exit code agree with the findings listed; captures and packets stay the whole capture's, like
  * `captures`, `stats`, `warnings` and `complete`.
  */
 function selectSessions(report: Report, keep: (id: string) => boolean, t: SelectionTally): Report {
-  const findings = report.findings.filter((f) => f.session === null || keep(f.session));
+  // A finding that stands for several sessions (`sessions`: the same low finding repeated) stays when
+  // one of them is chosen; other capture-wide findings always stay.
+  const findings = report.findings.filter((f) => (f.session !== null ? keep(f.session) : f.sessions === undefined || f.sessions.some(keep)));
   const bySeverity = { info: 0, low: 0, medium: 0, high: 0 };
   let worst: Severity | null = null;
   for (const f of findings) {

@@ -115,6 +115,19 @@ test("--session keeps capture-wide findings: login.bruteforce (session null) is 
   assert.deepEqual(nd[0].findings, []);
 });
 
+test("--session s1 drops the findings grouped over other sessions (s3-s30), keeps s1's own and login.bruteforce", (t) => {
+  const f = publicCapture(BRUTEFORCE);
+  if (!f) return t.skip("no public captures");
+  const r = ftpcap([f, "-f", "json", "--session", "s1", "--fail-on", "none"]);
+  assert.equal(r.code, 0, r.err);
+  const report = JSON.parse(r.out);
+  // tshark, first control connection (client port 54017): USER at frame 6, PASS at 10, 530 at 12.
+  const got = report.findings.map((x: { code: string; session: string | null; frames: number[] }) => `${x.code}@${x.session}:${x.frames.slice(0, 2).join(",")}`).sort();
+  assert.deepEqual(got, ["credentials.cleartext@s1:6,10", "login.bruteforce@null:12,32", "login.failed@s1:10,12"]);
+  assert.ok(report.findings.every((x: { sessions?: string[] }) => x.sessions === undefined), "no finding about other sessions only");
+  assert.deepEqual(report.summary.findings, { info: 0, low: 2, medium: 0, high: 1 });
+});
+
 test("--session is said in the table, markdown and html headers; a whole-capture report says nothing of it", (t) => {
   const f = publicCapture(BRUTEFORCE);
   if (!f) return t.skip("no public captures");
