@@ -169,6 +169,9 @@ const EXAMPLES: Record<string, Example> = {
       `${FTP} analyze -f json no-such.pcap; echo "exit $?"`,
       `${FTP} analyze -f json package.json; echo "exit $?"`,
       `${FTP} analyze --format pdf ${QUICK}; echo "exit $?"`,
+      `${FTP} analyze -o report.pdf ${QUICK}; echo "exit $?"`,
+      `${FTP} analyze --width abc ${QUICK}; echo "exit $?"`,
+      `${FTP} analyze -o no-such-dir/report.html ${QUICK}; echo "exit $?"`,
       `${FTP} analyze --limit maxConnections=lots ${QUICK}; echo "exit $?"`,
     ].join("\n"),
     lang: "text",
@@ -177,7 +180,8 @@ const EXAMPLES: Record<string, Example> = {
     // Standard error and standard output are interleaved in the order written: run with 2>&1.
     expect: (s) => {
       const codes = [...s.matchAll(/^exit (\d+)$/gm)].map((m) => Number(m[1]));
-      must(JSON.stringify(codes) === JSON.stringify([0, 1, 0, 2, 2, 2, 2]), `exit codes 0 1 0 2 2 2 2 (got ${codes.join(" ")})`);
+      must(JSON.stringify(codes) === JSON.stringify([0, 1, 0, 2, 2, 2, 2, 2, 2, 2]), `exit codes 0 1 0 2 2 2 2 2 2 2 (got ${codes.join(" ")})`);
+      must(!/\.tmp|ENOENT|Invalid input/.test(s), "usage errors name no temp file and no schema text");
     },
   },
 
@@ -285,6 +289,25 @@ const EXAMPLES: Record<string, Example> = {
       return ["[… rows above not shown …]", head!, "[…]", port!, "[…]", syn!, "[… rows below not shown …]"].join("\n") + "\n";
     },
     expect: (s) => must(/\sd3\s.*:20\s+active, server opens/.test(s), "d3's SYN comes from port 20 and is noted 'active, server opens'"),
+  },
+
+  "reading-transfer-time": {
+    command: `${FTP} analyze -f json ${QUICK} | jq '.sessions[0] | .dataChannels[2] as $d | {synFrame: $d.connection.synFrame, firstDataFrame: $d.transfer.firstDataFrame, lastDataFrame: $d.transfer.lastDataFrame, bytes: $d.transfer.bytes, durationSeconds: $d.transfer.durationSeconds, throughputBytesPerSecond: $d.transfer.throughputBytesPerSecond, timeline: [.timeline[] | select(.lane == "d3" and (.kind == "data.syn" or .kind == "data.first-byte" or .kind == "data.last-byte")) | "\\(.frame) \\(.kind) \\(.offset)"]}'`,
+    lang: "json",
+    exit: 0,
+    // The prose says what durationSeconds measures and quotes these numbers: check both.
+    expect: (s) => {
+      const d = JSON.parse(s) as { synFrame: number; firstDataFrame: number; lastDataFrame: number; bytes: number; durationSeconds: number; throughputBytesPerSecond: number; timeline: string[] };
+      const at = (kind: string) => d.timeline.map((l) => l.split(" ")).find((p) => p[1] === kind);
+      const syn = at("data.syn");
+      const last = at("data.last-byte");
+      must(syn !== undefined && Number(syn[0]) === d.synFrame, "the timeline's data.syn is the connection's synFrame");
+      must(last !== undefined && Number(last[0]) === d.lastDataFrame, "the timeline's data.last-byte is the transfer's lastDataFrame");
+      must(Math.abs(Number(last![2]) - Number(syn![2]) - d.durationSeconds) < 2e-6, "durationSeconds runs from the data SYN to the last data byte");
+      must(Math.abs(d.throughputBytesPerSecond - d.bytes / d.durationSeconds) <= 1, "throughput is bytes / durationSeconds");
+      must(d.synFrame === 51 && d.firstDataFrame === 55 && d.lastDataFrame === 77 && d.bytes === 16384, "the prose's frames 51, 55, 77 and 16,384 bytes");
+      must(d.durationSeconds === 0.000384, "the prose's 0.000384 s");
+    },
   },
 
   // ---------------------------------------------------------------- usage: troubleshooting

@@ -83,3 +83,26 @@ test("README keeps the two-command quick start exactly, and links the user docs"
     assert.ok(readme.includes(`](${doc})`), `README does not link ${doc}`);
   }
 });
+
+test("README's `npm start` block is the current output: each line of its table report is what the command prints now", () => {
+  // The block is generated (scripts/gen-usage-doc.ts, gen:readme-npm-start) with the ladder rows of
+  // d1 and d4 left out and marked; every other line must appear, in order, in today's output. The
+  // reviewer found it stale (cut cells the table no longer cuts): this keeps it in step.
+  const block = /<!-- gen:readme-npm-start -->\n[\s\S]*?```text\n([\s\S]*?)```\n<!-- \/gen:readme-npm-start -->/.exec(readme);
+  assert.ok(block, "README has the gen:readme-npm-start block");
+  const shown = block[1]!.split("\n").filter((l) => l !== "" && !l.startsWith(">") && !/^\[… .* not shown …\]$/.test(l));
+  const r = spawnSync(process.execPath, [join(ROOT, "bin/ftpcap.js"), "analyze", "--format", "table", "fixtures/captures/vsftpd-active-passive.pcap"], {
+    cwd: ROOT,
+    encoding: "utf8",
+    env: { ...process.env, NO_COLOR: "1", COLUMNS: "" },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const actual = r.stdout.split("\n").filter((l) => l !== "");
+  let at = 0;
+  for (const line of shown) {
+    const i = actual.indexOf(line, at);
+    assert.ok(i >= 0, `README line not in today's output (run: npx tsc -p . && node dist/scripts/gen-usage-doc.js):\n${line}`);
+    at = i + 1;
+  }
+  assert.ok(shown.length > 30, "the block holds the report");
+});
