@@ -5,7 +5,7 @@
  */
 import { isoTime, type Precision } from "./common/frame.js";
 import { DEFAULT_LIMITS, type Limits } from "./common/limits.js";
-import { WarningLog, type Warning } from "./common/problems.js";
+import { WarningLog, withoutFileWarnings, type Warning } from "./common/problems.js";
 import { readCaptures } from "./capture/read.js";
 import type { CaptureFormat, CaptureSummary, PacketRecord, ReadProgress, RecordSink } from "./capture/types.js";
 import { Decoder } from "./decode/decoder.js";
@@ -51,13 +51,14 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
   // Known at the end; a session that is final earlier is judged with what is known when it ends
   // (a file that breaks off later does not concern a session that was over before the break).
   let captureIncomplete = false;
-  let captureWarnings: Warning[] = [];
+  let captureWarnings: Warning[][] = [];
   const findingContext = () => ({
     limits,
     anomalies,
     captureIncomplete,
     missingBytes: assembler.stats.missingBytes,
-    warnings: [...warnings.list(), ...captureWarnings],
+    // Each warning once: a file's own warnings are also in the run-wide log.
+    warnings: [...withoutFileWarnings(warnings.list(), captureWarnings), ...captureWarnings.flat()],
   });
   const reports: SessionReport[] = [];
   /** What the capture-wide detectors need of each session (the session itself when kept). */
@@ -114,7 +115,8 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
   });
   summaries.forEach((s, i) => precision.set(i, s.precision));
   captureIncomplete = summaries.some((s) => !s.complete);
-  captureWarnings = summaries.flatMap((s) => s.warnings);
+  // Limits reached while reading a file (limit.maxRecordBytes) stay run-wide, with the other limits.
+  captureWarnings = summaries.map((s) => s.warnings.filter((w) => !w.code.startsWith("limit.")));
   decoder.finish?.();
   assembler.finish();
   correlator.finish();
@@ -131,7 +133,10 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
   sortFindings(findings);
 
   const allWarnings: Warning[] = warnings.list();
-  const captures: CaptureReport[] = summaries.map((s) => captureReport(s));
+  // A file's reading problems are in its CaptureReport.warnings; the run-wide list keeps the rest,
+  // so that every renderer, which shows both lists, names each warning once.
+  const runWarnings = withoutFileWarnings(allWarnings, captureWarnings);
+  const captures: CaptureReport[] = summaries.map((s, i) => captureReport(s, captureWarnings[i]!));
   const ds = decoder.stats;
   const worst = findings.reduce<Severity | null>((w, f) => (w === null || SEVERITY_RANK[f.severity] > SEVERITY_RANK[w] ? f.severity : w), null);
   const bySeverity = { info: 0, low: 0, medium: 0, high: 0 };
@@ -163,7 +168,7 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
       unknownLinkTypes: [...ds.unknownLinkTypes].map(([linkType, packets]) => ({ linkType, packets })),
       missingBytes: assembler.stats.missingBytes,
     },
-    warnings: allWarnings,
+    warnings: runWarnings,
     complete: !captureIncomplete && !allWarnings.some((w) => w.code.startsWith("limit.")),
   };
 }
@@ -213,7 +218,7 @@ function sessionNo(id: string | null): number {
   return id === null ? 0 : Number(id.slice(1));
 }
 
-function captureReport(s: CaptureSummary): CaptureReport {
+function captureReport(s: CaptureSummary, warnings: Warning[]): CaptureReport {
   const iso = (t: { sec: number; nsec: number } | null) => (t ? isoTime(t, s.precision) : null);
   return {
     file: s.path,
@@ -227,6 +232,6 @@ function captureReport(s: CaptureSummary): CaptureReport {
     firstTime: iso(s.first),
     lastTime: iso(s.last),
     complete: s.complete,
-    warnings: s.warnings,
+    warnings,
   };
 }

@@ -17,7 +17,7 @@ export interface ParserOptions {
   warnings: WarningLog;
 }
 
-/** Warnings kept per file in its summary (the shared WarningLog folds and counts the rest). */
+/** Distinct warning codes kept per file in its summary (the shared WarningLog folds and counts the rest). */
 const MAX_FILE_WARNINGS = 50;
 
 export abstract class ParserBase implements CaptureParser {
@@ -123,7 +123,11 @@ export abstract class ParserBase implements CaptureParser {
     return pos + n;
   }
 
-  /** A warning about this file: kept in its summary and in the shared log. */
+  /**
+   * A warning about this file: kept in its summary and in the shared log. Both fold repeats of a code
+   * into the first one's count (the log by code and file), so the summary's entry and the log's agree
+   * and the report can name each once (see withoutFileWarnings).
+   */
   warn(code: string, offset: number | undefined, message: string, frame?: number): void {
     const w: Warning = {
       code,
@@ -132,7 +136,11 @@ export abstract class ParserBase implements CaptureParser {
       ...(offset === undefined ? {} : { offset }),
       ...(frame === undefined ? {} : { frame }),
     };
-    if (this.fileWarnings.length < MAX_FILE_WARNINGS) this.fileWarnings.push(w);
+    const i = this.fileWarnings.findIndex((x) => x.code === code);
+    if (i >= 0) {
+      const prev = this.fileWarnings[i]!;
+      this.fileWarnings[i] = { ...prev, count: (prev.count ?? 1) + 1 };
+    } else if (this.fileWarnings.length < MAX_FILE_WARNINGS) this.fileWarnings.push(w);
     this.opts.warnings.add(w);
   }
 

@@ -36,6 +36,18 @@ export class WarningLog {
 }
 
 /**
+ * The run-wide log holds every warning, also those about reading one file, which that file's summary
+ * (CaptureReport.warnings) carries too. Returns the log without those (same code and file), so that
+ * the report's two lists together name each warning once.
+ */
+export function withoutFileWarnings(log: readonly Warning[], perFile: readonly (readonly Warning[])[]): Warning[] {
+  const inFile = new Set<string>();
+  for (const list of perFile) for (const w of list) inFile.add(w.code + "\u0000" + (w.file ?? ""));
+  if (inFile.size === 0) return [...log];
+  return log.filter((w) => !inFile.has(w.code + "\u0000" + (w.file ?? "")));
+}
+
+/**
  * A fatal input error: the file cannot be read as a capture (or no longer can, from `offset` on).
  * Carries what a one-line message needs: which file, where, what was expected, what was found.
  */
