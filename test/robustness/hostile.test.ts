@@ -71,8 +71,11 @@ test("100,000 PORT commands on one control connection: announcements and timelin
   assert.ok(m.heapPeakMb < 512, `heap peak growth ${m.heapPeakMb.toFixed(0)} MB`);
 });
 
-test("a million SYNs to distinct ports, default limits: maxConnections and maxUnlinkedConnections hold, memory stays bounded", OPTS, async () => {
-  const N = 1_000_000;
+test("300,000 SYNs to distinct ports, default limits: maxConnections and maxUnlinkedConnections hold, memory stays bounded", OPTS, async () => {
+  // 12 times the default maxConnections and 30 times maxUnlinkedConnections: enough to show both hold
+  // and memory stays flat, in a few seconds of CPU (the million-SYN measurement is in docs/robustness.md;
+  // the hang guard is for hangs, not speed, and must not trip on a loaded CI machine).
+  const N = 300_000;
   // The default maxConnections (25,000): a tracked half-open connection costs ~2.2 KB live and, once
   // evicted, is forgotten (no TIME-WAIT), so the table holds ~55 MB at the flood's peak; the CLI
   // measured ~410 MB peak RSS for the same flood (docs/robustness.md, scripts/gen-syn-flood.ts).
@@ -97,7 +100,7 @@ test("a million SYNs to distinct ports, default limits: maxConnections and maxUn
   assert.equal(evicted?.count, N - maxConnections, "every connection past the limit evicted one, and was counted");
   assert.match(evicted!.message, /half-open one/, "the flood's own half-open connections were evicted");
   assert.equal(r.warnings.find((w) => w.code === "limit.maxUnlinkedConnections")?.count, N - DEFAULT_LIMITS.maxUnlinkedConnections);
-  // Unbounded, a million tracked connections would hold ~2.2 GB live; with the default, ~55 MB + the unlinked FIFO.
+  // Unbounded, 300,000 tracked connections would hold ~660 MB live; with the default, ~55 MB + the unlinked FIFO.
   assert.ok(m.heapLivePeakMb < 150, `live heap at the peak ${m.heapLivePeakMb.toFixed(0)} MB`);
   assert.ok(m.rssPeakMb < 500, `RSS peak growth ${m.rssPeakMb.toFixed(0)} MB`);
   assert.ok(m.heapAfterMb < 64, `heap held after the run: ${m.heapAfterMb.toFixed(0)} MB`);
