@@ -209,6 +209,27 @@ export function transferRows(sessions: readonly SessionReport[]): TransferRow[] 
   return rows;
 }
 
+/**
+ * Why `complete` is false, in ftpcap's own words: an input that broke off (a file cut short or
+ * corrupt, reading interrupted) is "INCOMPLETE input"; an input read to the end where a named limit
+ * dropped data is a "partial analysis (limit maxPendingCommands)". Limit names come from the warning
+ * codes (`limit.<name>`) and are kept only when they are plain names, so the text needs no escaping.
+ */
+export function incompleteness(r: Report): { short: string; sentence: string } {
+  const broke = r.captures.some((c) => !c.complete);
+  const names = [...new Set(r.warnings.filter((w) => w.code.startsWith("limit.")).map((w) => w.code.slice(6)))].filter((n) => /^[A-Za-z0-9]{1,60}$/.test(n));
+  const list = `${names.slice(0, 4).join(", ")}${names.length > 4 ? ", ..." : ""}`;
+  const partial = names.length ? `partial analysis (${names.length === 1 ? "limit" : "limits"} ${list})` : "";
+  const dropped = names.length ? `the ${list} ${names.length === 1 ? "limit" : "limits"} dropped data` : "";
+  if (broke || !partial) {
+    return {
+      short: partial ? `INCOMPLETE input · ${partial}` : "INCOMPLETE input",
+      sentence: partial ? `an input broke off, and ${dropped}` : "an input broke off",
+    };
+  }
+  return { short: partial, sentence: `every input was read to the end, but ${dropped}` };
+}
+
 /** "active 2, passive 1" from a mode -> count record; "none" when empty. */
 export function fmtModes(modes: Readonly<Record<string, number>>): string {
   const parts = Object.entries(modes)

@@ -32,6 +32,7 @@ import {
   findingCountsText,
   groupDigits,
   groupFindings,
+  incompleteness,
   plural,
   sessionFilterIds,
   sessionFilterNote,
@@ -385,7 +386,7 @@ export function renderHtml(report: Report, opts: RenderOptions): string {
 <header>
 <h1>ftpcap report</h1>
 <p>${verdict} ${plural(r.summary.sessions, "FTP session")}${filterIds === null ? "" : ` (--session ${h(filterIds, 200)})`} · ${plural(t.total, "transfer")}${notOk ? ` (${groupDigits(notOk)} not complete)` : ""} · findings: ${h(findingCountsText(r.summary.findings))}</p>
-${filterNote === null ? "" : `<p class="filter">${h(filterNote, 600)}</p>\n`}${r.complete ? "" : `<p class="incomplete">The report is incomplete: an input broke off or a limit dropped data (see Warnings). Absence of evidence is weaker.</p>`}
+${filterNote === null ? "" : `<p class="filter">${h(filterNote, 600)}</p>\n`}${r.complete ? "" : `<p class="incomplete">The report is incomplete: ${h(incompleteness(r).sentence, 300)} (see Warnings). Absence of evidence is weaker.</p>`}
 </header>
 <main>
 ${summarySection(r)}

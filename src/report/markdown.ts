@@ -34,6 +34,7 @@ import {
   findingCountsText,
   groupDigits,
   groupFindings,
+  incompleteness,
   plural,
   sessionFilterIds,
   sessionFilterNote,
@@ -85,7 +86,7 @@ function headline(r: Report, opts: RenderOptions): string {
     lines.push(
       "",
       "> [!WARNING]",
-      "> The report is incomplete: an input broke off or a limit dropped data (see Warnings). Absence of evidence is weaker.",
+      `> The report is incomplete: ${incompleteness(r).sentence} (see Warnings). Absence of evidence is weaker.`,
     );
   }
   return lines.join("\n");

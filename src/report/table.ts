@@ -23,6 +23,7 @@ import {
   findingCountsText,
   groupDigits,
   groupFindings,
+  incompleteness,
   notDrawnText,
   plural,
   sessionFilterIds,
@@ -329,7 +330,7 @@ function summaryTable(r: Report, opts: RenderOptions): string {
     [cell("findings"), cell(findingCountsText(s.findings))],
     [cell("verdict"), worst === null ? cell("no findings", { color: "32" }) : cell(worst.toUpperCase(), { color: SEV_COLOR[worst] })],
   ];
-  if (!r.complete) rows.push([cell("complete"), cell("NO: an input broke off or a limit dropped data (see warnings); absence of evidence is weaker", { color: "33" })]);
+  if (!r.complete) rows.push([cell("complete"), cell(`NO: ${incompleteness(r).sentence} (see warnings); absence of evidence is weaker`, { color: "33" })]);
   const t = lightTable(undefined, ["left", "left"]);
   for (const [k, v] of rows) {
     // Already-laid-out lines (captures) are kept; every other value wraps like the findings text.
@@ -491,7 +492,7 @@ function verdictLine(r: Report, opts: RenderOptions): string {
     worst === null ? "no findings" : `findings: ${findingCountsText(r.summary.findings)}`,
   ];
   const head = worst === null ? "OK" : worst.toUpperCase();
-  const rest = wrap(`${parts.join(" · ")}${r.complete ? "" : " · INCOMPLETE input"}`, Math.max(60, opts.width) - head.length - 2);
+  const rest = wrap(`${parts.join(" · ")}${r.complete ? "" : ` · ${incompleteness(r).short}`}`, Math.max(60, opts.width) - head.length - 2);
   return `${paint(opts.color, worst === null ? "32" : SEV_COLOR[worst], head)}  ${rest.join(`\n${" ".repeat(head.length + 2)}`)}`;
 }
 
