@@ -282,11 +282,13 @@ export const CATALOGUE = {
   },
   "control.tls": {
     severity: "info",
-    title: "Control channel encrypted (AUTH TLS): later commands not analysed",
+    title: "Control channel encrypted (AUTH TLS or GSSAPI): later commands not analysed",
     explanation:
-      "The client sent AUTH TLS/SSL and the server accepted. From that frame on the control channel is encrypted: " +
-      "commands, replies, logins and PORT/PASV announcements after it cannot be read, so data connections can only be " +
-      "linked by host pair and timing, and transfers, verdicts and address checks are unavailable.",
+      "The client sent AUTH TLS/SSL and the server accepted, or an RFC 2228 mechanism such as AUTH GSSAPI (GridFTP) " +
+      "completed its ADAT exchange (235) and the client then sent its commands as ENC/MIC/CONF tokens. From that frame " +
+      "on the control channel is protected: commands, replies, logins and PORT/PASV announcements after it cannot be " +
+      "read, so data connections can only be linked by host pair and timing (they were probably announced inside the " +
+      "protected channel), and transfers, verdicts and address checks are unavailable.",
     remedy:
       "Nothing is wrong. To analyse an FTPS session, capture with the TLS keys (SSLKEYLOGFILE) and decrypt first, or " +
       "analyse a test session without TLS.",

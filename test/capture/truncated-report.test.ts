@@ -53,6 +53,9 @@ test("ipv4.pcap cut at 3000 bytes: one capture.truncated-record warning in all (
   const gap = r.findings.filter((f) => f.code === "capture.gap");
   assert.equal(gap.length, 1);
   assert.equal(gap[0]!.message.split("capture.truncated-record").length - 1, 1, gap[0]!.message);
+  // The remedy fits a file cut off, not a capture point that dropped packets.
+  assert.match(gap[0]!.remedy, /^The file ends mid-record: was the copy or the capture stopped early\?/);
+  assert.doesNotMatch(gap[0]!.remedy, /tcpdump -B/);
 });
 
 test("ipv4.pcap cut at 3000 bytes: the 230- reply of frame 10 cut by the end of the file is not blamed on the server", async (t) => {

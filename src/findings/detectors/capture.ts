@@ -104,6 +104,14 @@ export const detectCaptureGap: CaptureDetector = (sessions, env) => {
   if (breaks.length) parts.push(`input problems: ${breaks.slice(0, 3).map((w) => `${w.code} (${w.message})${w.count && w.count > 1 ? ` x${fmtCount(w.count)}` : ""}`).join("; ")}`);
   if (outside > 0) parts.push(`${fmtBytes(outside)} missing from connections outside the FTP sessions' own gaps (${fmtBytes(missingBytes)} in all)`);
   const first = breaks.find((w) => w.frame !== undefined);
+  // A file that ends mid-record was cut off (an interrupted copy or capture), not short of packets:
+  // the buffer and SPAN advice of the catalogue's remedy does not fit it.
+  const cutOff = breaks.some((w) => FILE_CUT_OFF.has(w.code));
+  const remedy = cutOff
+    ? "The file ends mid-record: was the copy or the capture stopped early? Copy the file again, or let the capture finish " +
+      "(stop tcpdump with Ctrl-C rather than killing it), and analyse the complete file." +
+      (outside > 0 ? " For the segments missing besides: capture with a larger buffer (tcpdump -B), on a host or TAP rather than an overloaded SPAN port." : "")
+    : undefined;
   return [
     {
       code: "capture.gap",
@@ -111,9 +119,13 @@ export const detectCaptureGap: CaptureDetector = (sessions, env) => {
       dataChannel: null,
       evidence: first ? [{ file: first.file ?? 0, frame: first.frame! }] : [],
       message: `The capture is not whole - ${parts.join("; ")}. Where a finding rests on something not being seen, it is weaker than it reads.`,
+      ...(remedy ? { remedy } : {}),
     },
   ];
 };
+
+/** Warnings that say a file ends inside a record or block (or its gzip stream breaks off): the file was cut off. */
+const FILE_CUT_OFF: ReadonlySet<string> = new Set(["capture.truncated-record", "capture.gzip-error"]);
 
 const SESSION_LIMIT_CODES = new Set(["limit.maxAnnouncementsPerSession", "limit.maxTimelineEvents"]);
 
