@@ -329,7 +329,7 @@ export class Correlator {
   private onReply(s: SessionState, r: FtpReply): void {
     s.replies++;
     const cmd = r.command;
-    const line = `${r.code} ${r.text}`;
+    const line = replyLine(r);
     if (cmd) {
       const rec = s.awaiting.get(cmd);
       if (rec) {
@@ -415,7 +415,7 @@ export class Correlator {
     const addr = verb === "PASV" ? decodePasvReply(r.text) : verb === "LPSV" ? decodeLpsvReply(r.text) : decodeEpsvReply(r.text, server.ip);
     if (!addr.ok) return false;
     const request: FtpCommand = { index: -1, verb, arg: "", raw: `${verb} (request not in the capture)`, at: r.at, known: true };
-    const raw = `${r.code} ${r.text}`;
+    const raw = replyLine(r);
     const ch = this.newChannel(s, verb, request, addr, raw, r.at);
     if (!ch) return true;
     ch.announcement = { verb, mode: "passive", request, reply: r, at: r.at, raw, address: addr, accepted: true };
@@ -445,7 +445,7 @@ export class Correlator {
       const t = open.transfer;
       t.replies.push(r);
       t.final = r;
-      this.entry(s, r.at, "transfer.reply", open.id, "server", `${r.code} ${r.text}`);
+      this.entry(s, r.at, "transfer.reply", open.id, "server", replyLine(r));
       return true;
     }
     if (r.code !== 150 && r.code !== 125) return false;
@@ -461,7 +461,7 @@ export class Correlator {
     ch.transfer = { command: "RETR", cmd, direction: "download", type: s.type, replies: [r], final: null, aborted: false, announcedSize: Number(size[1]) };
     s.orphanTransfer = ch;
     this.entry(s, r.at, "transfer.reply", ch.id, "server",
-      `${r.code} ${r.text}  (the RETR it answers is not in the capture: client bytes lost, gap at frame ${gap.frame})`);
+      `${replyLine(r)}  (the RETR it answers is not in the capture: client bytes lost, gap at frame ${gap.frame})`);
     return true;
   }
 
@@ -481,7 +481,7 @@ export class Correlator {
       if (ch) {
         ch.announcement = a;
         if (a.reply) {
-          this.entry(s, a.reply.at, "reply", ch.id, "server", `${a.reply.code} ${a.reply.text}`);
+          this.entry(s, a.reply.at, "reply", ch.id, "server", replyLine(a.reply));
           if (!a.accepted) this.closeExpectation(ch); // refused: nothing will connect for it
         }
       }
@@ -491,7 +491,7 @@ export class Correlator {
     if (!ch) return;
     ch.announcement = a;
     if (!a.accepted) this.closeExpectation(ch);
-    const text = a.reply ? `${a.reply.code} ${a.reply.text}` : `${a.verb} (no reply)`;
+    const text = a.reply ? replyLine(a.reply) : `${a.verb} (no reply)`;
     this.entry(s, a.at, "announcement", ch.id, "server",
       a.address.ok ? `${text}  → expect the client to connect to ${fmtEp(a.address.ip, a.address.port)}` : text);
   }
@@ -872,3 +872,11 @@ export function fmtEp(ip: string, port: number): string {
 }
 
 export type { TcpEventKind, Stamp };
+
+/**
+ * A reply as the timeline shows it: "227 Entering Passive Mode (...)", or for a server line without a
+ * valid code taken as a command's answer (FtpReply.malformed, code 0) the line itself, marked.
+ */
+function replyLine(r: FtpReply): string {
+  return r.malformed ? `(malformed reply) ${r.text}` : `${r.code} ${r.text}`;
+}

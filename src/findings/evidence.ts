@@ -37,7 +37,8 @@ export function quote(text: string): string {
 
 /** "425 Can't open data connection." (code and cut text). */
 export function replyText(r: ReplyRef): string {
-  return `${r.code} ${quote(r.text)}`;
+  // Code 0: a server line without a valid reply code, taken as the command's answer (ftp/types.ts).
+  return r.code === 0 ? `the malformed line ${quote(r.text)}` : `${r.code} ${quote(r.text)}`;
 }
 
 /** ISO-8601 capture time -> seconds since the epoch (sub-microsecond detail kept); NaN for invalid. */

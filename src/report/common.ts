@@ -85,16 +85,23 @@ export function fmtHost(ip: string): string {
 }
 
 /** "12, 14, 15" or "12, 14, … (+30 more)" (a table cell under a "frames" heading; "–" for none) */
-export function fmtFrames(frames: readonly number[], max: number): string {
+/**
+ * "8, 10, 12, … (+488 more, 500 in all)". `omitted` counts evidence frames the finding did not keep
+ * (Finding.framesOmitted: grouped findings keep the first 20), so the count is the real one.
+ */
+export function fmtFrames(frames: readonly number[], max: number, omitted = 0): string {
   if (frames.length === 0) return "–";
-  const shown = frames.slice(0, max).join(", ");
-  return frames.length > max ? `${shown}, … (+${frames.length - max} more)` : shown;
+  const shown = frames.slice(0, max);
+  const total = frames.length + omitted;
+  const rest = total - shown.length;
+  if (rest <= 0) return shown.join(", ");
+  return `${shown.join(", ")}, … (+${rest} more${omitted > 0 ? `, ${total} in all` : ""})`;
 }
 
 /** The frames in running text: "frame 8", "frames 8, 10", "no frame". */
-export function framesText(frames: readonly number[], max: number): string {
+export function framesText(frames: readonly number[], max: number, omitted = 0): string {
   if (frames.length === 0) return "no frame";
-  return `${frames.length === 1 ? "frame" : "frames"} ${fmtFrames(frames, max)}`;
+  return `${frames.length + omitted === 1 ? "frame" : "frames"} ${fmtFrames(frames, max, omitted)}`;
 }
 
 /**

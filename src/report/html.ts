@@ -219,7 +219,7 @@ function findingsSection(r: Report): string {
     { html: `<code>${h(f.code, 120)}</code><br>${h(f.title, 300)}`, cls: "mid" },
     { html: f.session === null ? "capture-wide" : h(f.dataChannel !== null ? `${f.session} ${f.dataChannel}` : f.session, 40) },
     {
-      html: h(fmtFrames(f.frames, RENDER_LIMITS.maxFramesListed)) + (multi ? `<br><span class="mono">${h(r.captures[f.file]?.file ?? `file ${f.file}`, 120)}</span>` : ""),
+      html: h(fmtFrames(f.frames, RENDER_LIMITS.maxFramesListed, f.framesOmitted ?? 0)) + (multi ? `<br><span class="mono">${h(r.captures[f.file]?.file ?? `file ${f.file}`, 120)}</span>` : ""),
       sort: f.frames[0] ?? null,
     },
     { html: h(f.message, 2000), cls: "wide" },

@@ -59,14 +59,14 @@ function seconds(t: number | null): string {
 
 function findingLine(f: Finding): string {
   const where = f.session === null ? "capture-wide" : f.dataChannel !== null ? `${f.session} ${f.dataChannel}` : f.session;
-  return `[${f.severity}] ${f.code}: ${f.title} (${where}; ${framesText(f.frames, RENDER_LIMITS.maxFramesListed)})\n  ${f.message}\n  remedy: ${f.remedy}`;
+  return `[${f.severity}] ${f.code}: ${f.title} (${where}; ${framesText(f.frames, RENDER_LIMITS.maxFramesListed, f.framesOmitted ?? 0)})\n  ${f.message}\n  remedy: ${f.remedy}`;
 }
 
 function transferCase(s: SessionReport, ch: DataChannelReport, t: TransferReport): Case {
   const out = [
     `${ch.id} ${ch.mode} ${fmtChannelEndpoints(ch)}`,
-    `${t.command}${t.argument ? " " + t.argument : ""}: ${t.status}, ${fmtBytes(t.bytes)}${t.announcedSize !== null ? ` of ${fmtBytes(t.announcedSize)} announced` : ""}, ${fmtDuration(t.durationSeconds)}`,
-    ...t.replies.slice(0, 10).map((rp) => `reply ${rp.code} ${rp.text} (frame ${rp.frame})`),
+    `${t.command}${t.argument ? " " + t.argument : ""}: ${t.status}, ${ch.connection ? fmtBytes(t.bytes) : "bytes not seen (data connection not in the capture)"}${t.announcedSize !== null ? ` of ${fmtBytes(t.announcedSize)} announced` : ""}, ${fmtDuration(t.durationSeconds)}`,
+    ...t.replies.slice(0, 10).map((rp) => `reply ${rp.code === 0 ? "(malformed)" : rp.code} ${rp.text} (frame ${rp.frame})`),
   ];
   if (t.verdict) out.push(`verdict: ${t.verdict}`);
   return {

@@ -114,7 +114,7 @@ function findingsSection(r: Report): string {
     SEV_MARK[f.severity],
     `**${md(f.code, 80)}**<br>${md(f.title, 200)}`,
     f.session === null ? "capture-wide" : md(f.dataChannel !== null ? `${f.session} ${f.dataChannel}` : f.session, 40),
-    md(fmtFrames(f.frames, RENDER_LIMITS.maxFramesListed)) + (multi ? ` in ${md(r.captures[f.file]?.file ?? `file ${f.file}`, 80)}` : ""),
+    md(fmtFrames(f.frames, RENDER_LIMITS.maxFramesListed, f.framesOmitted ?? 0)) + (multi ? ` in ${md(r.captures[f.file]?.file ?? `file ${f.file}`, 80)}` : ""),
     md(f.message, 600),
     md(f.remedy, 600),
   ]);

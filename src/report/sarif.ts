@@ -125,7 +125,7 @@ export function buildSarif(report: Report, opts: Pick<RenderOptions, "showCreden
   const results = r.findings.map((f) => {
     const ruleId = sarifRuleId(f.code);
     const cap = r.captures[f.file];
-    const frames = f.frames.length ? ` (${framesText(f.frames, RENDER_LIMITS.maxFramesListed)})` : "";
+    const frames = f.frames.length ? ` (${framesText(f.frames, RENDER_LIMITS.maxFramesListed, f.framesOmitted ?? 0)})` : "";
     const location: Record<string, unknown> = {
       physicalLocation: {
         artifactLocation: cap ? { ...captureUri(cap.file), index: f.file } : { uri: "unknown-capture" },

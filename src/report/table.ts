@@ -439,7 +439,7 @@ function findingLines(f: Finding, r: Report, opts: RenderOptions, width: number,
   const where: string[] = [];
   if (f.session !== null) where.push(`session ${f.session}${f.dataChannel !== null ? ` ${f.dataChannel}` : ""}`);
   else where.push("capture-wide");
-  where.push(framesText(f.frames, RENDER_LIMITS.maxFramesListed));
+  where.push(framesText(f.frames, RENDER_LIMITS.maxFramesListed, f.framesOmitted ?? 0));
   if (multi) where.push(`in ${cutLeft(forTerminal(r.captures[f.file]?.file ?? `file ${f.file}`), 60)}`);
   for (const l of wrap(forTerminal(where.join(" · ")), width - indent)) lines.push(pad + l);
   for (const l of wrap(forTerminal(f.message), width - indent)) lines.push(pad + l);

@@ -5,7 +5,7 @@
 import type { ControlAnomaly, ControlAnomalyKind } from "../../ftp/types.js";
 import type { SessionReport } from "../../report/schema.js";
 import { cut, fmtFrames, fmtIds, plural, quote } from "../evidence.js";
-import { argOf, MAX_GROUP_FRAMES } from "../group.js";
+import { argOf } from "../group.js";
 import type { ContextWarning, FindingDraft, FrameRef, SessionDetector } from "../types.js";
 import { sessionGaps } from "./capture.js";
 
@@ -136,7 +136,8 @@ export const detectControlMalformed: SessionDetector = (s, env) => {
 function malformedDraft(s: SessionReport, kind: ControlAnomalyKind, list: ControlAnomaly[], gapped: boolean): FindingDraft {
   list.sort((x, y) => x.at.file - y.at.file || x.at.frame - y.at.frame);
   const first = list[0]!;
-  const frames = list.slice(0, MAX_GROUP_FRAMES).map((a) => ({ file: a.at.file, frame: a.at.frame }));
+  // All of them: finalize keeps the first MAX_GROUP_FRAMES and counts the rest in framesOmitted.
+  const frames = list.map((a) => ({ file: a.at.file, frame: a.at.frame }));
   const sides = [...new Set(list.map((a) => a.side))].join(" and ");
   return {
     code: "control.malformed",
@@ -199,7 +200,7 @@ function cutByInputEndDraft(s: SessionReport, kind: ControlAnomalyKind, list: Co
     code: "control.malformed",
     session: s.id,
     dataChannel: null,
-    evidence: list.slice(0, MAX_GROUP_FRAMES).map((a) => ({ file: a.at.file, frame: a.at.frame })),
+    evidence: list.map((a) => ({ file: a.at.file, frame: a.at.frame })),
     message: `${what}${cause}`,
     remedy: brk
       ? brk.cutOff
@@ -229,7 +230,7 @@ export const detectUnansweredCommand: SessionDetector = (s, env) => {
     return later || pending.length > 0;
   });
   if (unanswered.length === 0 && pending.length === 0) return [];
-  const evidence: FrameRef[] = unanswered.slice(0, MAX_GROUP_FRAMES).map((ch) => ({ file: ch.announcement!.file, frame: ch.announcement!.requestFrame }));
+  const evidence: FrameRef[] = unanswered.map((ch) => ({ file: ch.announcement!.file, frame: ch.announcement!.requestFrame }));
   for (const p of pending.slice(0, 3)) evidence.push({ file: p.at.file, frame: p.at.frame });
   const parts: string[] = [];
   if (unanswered.length) {
