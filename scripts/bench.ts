@@ -36,7 +36,7 @@ let FTPCAP = join(ROOT, "bin", "ftpcap.js");
 
 /**
  * Node options the ftpcap command sets for itself in its shebang (`#!/usr/bin/env -S node
- * --max-semi-space-size=2`): `node bin/ftpcap.js` would skip them, so the bench passes them on and
+ * --max-semi-space-size=4 --heap-growing-percent=25`): `node bin/ftpcap.js` would skip them, so the bench passes them on and
  * measures what the installed command runs.
  */
 export function shebangNodeFlags(path: string): string[] {

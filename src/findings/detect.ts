@@ -7,7 +7,7 @@
  *   // transfer.verdict = verdicts.get(`${session.id}/${channel.id}`) ?? null
  */
 import { DEFAULT_LIMITS } from "../common/limits.js";
-import type { Finding, SessionReport } from "../report/schema.js";
+import type { Finding, SessionReport, TimelineEvent } from "../report/schema.js";
 import { CATALOGUE, type FindingCode } from "./catalogue.js";
 import { detectAnnounceRefused } from "./detectors/announce.js";
 import { detectCaptureGap, detectRunLimits, detectSessionGap, detectSessionLimits } from "./detectors/capture.js";
@@ -163,12 +163,24 @@ export function detectCapture(sessions: readonly SessionReport[], ctx: FindingCo
  * streaming run keeps memory flat in the number of sessions.
  */
 export function digestSession(s: SessionReport): SessionReport {
-  const timeline = s.timeline.filter(
-    (e) => e.lane === "control" && (e.kind === "command" || e.kind === "login" || e.kind === "gap" || (e.kind === "reply" && /^5\d\d\b/.test(e.summary))),
-  ).map((e) => (e.kind === "command" ? { ...e, summary: /^\S*/.exec(e.summary)![0] } : e));
+  // Only what the capture-wide detectors read (failureEvents, sessionGaps, the counts): a digest is
+  // kept for every finished session until the end, so its size is what grows with the capture
+  // (docs/performance.md, "Memory"). Failed logins: each 5xx reply that failureEvents counts, after
+  // the verb of the command it answers (failureEvents reads the verb from the command before a reply).
+  const timeline: TimelineEvent[] = [];
+  let lastCommand: TimelineEvent | null = null;
+  for (const e of s.timeline) {
+    if (e.lane !== "control") continue;
+    if (e.kind === "command") lastCommand = e;
+    else if (e.kind === "gap") timeline.push(e);
+    else if ((e.kind === "login" || e.kind === "reply") && /^5\d\d\b/.test(e.summary)) {
+      if (e.kind === "reply" && lastCommand !== null) timeline.push({ ...lastCommand, summary: /^\S*/.exec(lastCommand.summary)![0] });
+      timeline.push(e);
+    }
+  }
   const lossy = s.dataChannels.filter((d) => d.connection && d.connection.missingBytes.toClient + d.connection.missingBytes.toServer > 0);
   for (const d of lossy) for (const e of s.timeline) if (e.lane === d.id && e.kind === "data.gap") timeline.push(e);
-  return { ...s, commands: [], timeline, dataChannels: lossy };
+  return { ...s, banner: null, commands: [], timeline, dataChannels: lossy };
 }
 
 /** Sessions and evidence folded into one repeated finding (FindingDraft.repeat). */
