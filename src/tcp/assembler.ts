@@ -32,9 +32,11 @@ import type {
 /**
  * A closed four-tuple is remembered this long (capture time) so that its final ACK, a retransmitted
  * FIN or a late RST is recognised as belonging to it instead of opening a mid-stream connection.
- * Two minutes = 2 x MSL (RFC 793 §3.5 TIME-WAIT, MSL taken as Linux's 60 s).
+ * 60 s: what Linux keeps a socket in TIME-WAIT (TCP_TIMEWAIT_LEN), where RFC 793 §3.5 says 2 x MSL.
+ * It also bounds memory: closed connections are held for this much capture time, so a capture
+ * longer than it holds no more of them than a short one (docs/performance.md, "Memory").
  */
-export const TIME_WAIT_SECONDS = 120;
+export const TIME_WAIT_SECONDS = 60;
 
 /**
  * Retransmissions of bytes already delivered are compared with what was delivered (conflicting-
