@@ -40,11 +40,12 @@ export function describeAnnouncements(chs: readonly DataChannelReport[]): string
   return `${fmtCount(chs.length)} ${noun} (channels ${fmtIds(chs.map((c) => c.id))}; ${fmtFrames(frames, 4)}), the first ${quote(first.raw)}`;
 }
 
-/** "ports 20001-20500 (500 distinct)" / "port 80". */
+/** "ports 20001-20500 (500 distinct)" / "ports 59914 and 59926" / "port 80". */
 export function describePorts(chs: readonly DataChannelReport[]): string {
   const ports = [...new Set(chs.map((c) => c.announcement?.port).filter((p): p is number => typeof p === "number"))].sort((a, b) => a - b);
   if (ports.length === 0) return "an undecoded port";
   if (ports.length === 1) return `port ${ports[0]}`;
+  if (ports.length === 2) return `ports ${ports[0]} and ${ports[1]}`;
   return `ports ${ports[0]}-${ports[ports.length - 1]} (${fmtCount(ports.length)} distinct)`;
 }
 
