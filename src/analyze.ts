@@ -138,9 +138,6 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
   const runWarnings = withoutFileWarnings(allWarnings, captureWarnings);
   const captures: CaptureReport[] = summaries.map((s, i) => captureReport(s, captureWarnings[i]!));
   const ds = decoder.stats;
-  const worst = findings.reduce<Severity | null>((w, f) => (w === null || SEVERITY_RANK[f.severity] > SEVERITY_RANK[w] ? f.severity : w), null);
-  const bySeverity = { info: 0, low: 0, medium: 0, high: 0 };
-  for (const f of findings) bySeverity[f.severity]++;
 
   return {
     schemaVersion: SCHEMA_VERSION,
@@ -153,8 +150,7 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
       dataChannels: tally.dataChannels,
       transfers: tally.transfers,
       modes: tally.modes,
-      findings: bySeverity,
-      worstSeverity: worst,
+      ...findingCounts(findings),
     },
     sessions: reports,
     findings,
@@ -181,18 +177,19 @@ function applyVerdicts(r: SessionReport, verdicts: Map<string, string>): void {
 }
 
 /** Summary counters, kept as sessions complete (the sessions themselves may not be kept). */
-interface Tally {
+/** The summary's per-session counters; the CLI keeps one more for the sessions --session selects. */
+export interface Tally {
   sessions: number;
   dataChannels: number;
   transfers: { total: number; complete: number; failed: number; aborted: number; incomplete: number; unknown: number };
   modes: Record<string, number>;
 }
 
-function newTally(): Tally {
+export function newTally(): Tally {
   return { sessions: 0, dataChannels: 0, transfers: { total: 0, complete: 0, failed: 0, aborted: 0, incomplete: 0, unknown: 0 }, modes: {} };
 }
 
-function count(t: Tally, r: SessionReport): void {
+export function count(t: Tally, r: SessionReport): void {
   t.sessions++;
   t.dataChannels += r.dataChannels.length;
   t.modes[r.mode] = (t.modes[r.mode] ?? 0) + 1;
@@ -201,6 +198,17 @@ function count(t: Tally, r: SessionReport): void {
     t.transfers.total++;
     t.transfers[d.transfer.status]++;
   }
+}
+
+/** The summary's finding counts per severity and the worst severity of `findings`. */
+export function findingCounts(findings: readonly Finding[]): Pick<Report["summary"], "findings" | "worstSeverity"> {
+  const bySeverity = { info: 0, low: 0, medium: 0, high: 0 };
+  let worst: Severity | null = null;
+  for (const f of findings) {
+    bySeverity[f.severity]++;
+    if (worst === null || SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst]) worst = f.severity;
+  }
+  return { findings: bySeverity, worstSeverity: worst };
 }
 
 function bySessionId(a: SessionReport, b: SessionReport): number {

@@ -8,13 +8,13 @@ import { Command, CommanderError, Option } from "commander";
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname } from "node:path";
 import { z } from "zod";
-import { analyzeFiles } from "../analyze.js";
+import { analyzeFiles, count, findingCounts, newTally, type Tally } from "../analyze.js";
 import { DEFAULT_LIMITS, LIMIT_DOCS, type Limits } from "../common/limits.js";
 import { InputError } from "../common/problems.js";
 import { renderNdjsonSession, renderNdjsonSummary } from "../report/json.js";
 import { loadRenderer } from "../report/load.js";
 import { forTerminal } from "../report/escape.js";
-import type { Report, SessionReport, Severity, Summary } from "../report/schema.js";
+import type { Report, Severity } from "../report/schema.js";
 import { SEVERITY_RANK } from "../report/constants.js";
 import { VERSION } from "../version.js";
 import { EXIT } from "./exit.js";
@@ -196,7 +196,8 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
   const keep = (id: string) => wanted.size === 0 || wanted.has(id);
   // --session: what the summary says of the kept sessions, counted as they pass (json and ndjson
   // do not keep them), and how many sessions the capture had, for the "no session" message.
-  const selected = newSelectionTally();
+  const selected = newTally();
+  const selectedIds = new Set<string>();
   let sessionsSeen = 0;
   let report: Report;
   try {
@@ -211,7 +212,10 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
       onSession: (s, findings) => {
         sessionsSeen++;
         if (!keep(s.id)) return;
-        if (wanted.size > 0) tallySession(selected, s);
+        if (wanted.size > 0) {
+          selectedIds.add(s.id);
+          count(selected, s);
+        }
         if (format === "ndjson") out.write(renderNdjsonSession(s, findings, { showCredentials: opts.showCredentials }));
         else if (spool) spool.add(s);
       },
@@ -232,7 +236,7 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
   process.off("SIGINT", onSigint);
 
   if (wanted.size > 0) {
-    const missing = [...wanted].filter((id) => !selected.ids.has(id));
+    const missing = [...wanted].filter((id) => !selectedIds.has(id));
     if (missing.length > 0) process.stderr.write(`ftpcap: no session ${missing.join(", ")} (the capture has ${plural(sessionsSeen, "session")})\n`);
     report = selectSessions(report, keep, selected);
   }
@@ -270,29 +274,6 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
   return EXIT.OK;
 }
 
-/** Summary counters of the sessions --session keeps (the same counts analyze.ts keeps for all). */
-interface SelectionTally {
-  ids: Set<string>;
-  dataChannels: number;
-  transfers: Summary["transfers"];
-  modes: Record<string, number>;
-}
-
-function newSelectionTally(): SelectionTally {
-  return { ids: new Set(), dataChannels: 0, transfers: { total: 0, complete: 0, failed: 0, aborted: 0, incomplete: 0, unknown: 0 }, modes: {} };
-}
-
-function tallySession(t: SelectionTally, s: SessionReport): void {
-  t.ids.add(s.id);
-  t.dataChannels += s.dataChannels.length;
-  t.modes[s.mode] = (t.modes[s.mode] ?? 0) + 1;
-  for (const d of s.dataChannels) {
-    if (!d.transfer) continue;
-    t.transfers.total++;
-    t.transfers[d.transfer.status]++;
-  }
-}
-
 /**
  * The report cut down to the kept sessions. Their findings stay, and so do the capture-wide ones
  * (session null: capture.gap, login.bruteforce, run-wide limit.reached), which bear on every session's
@@ -302,26 +283,19 @@ function tallySession(t: SelectionTally, s: SessionReport): void {
  * exit code agree with the findings listed; captures and packets stay the whole capture's, like
  * `captures`, `stats`, `warnings` and `complete`.
  */
-function selectSessions(report: Report, keep: (id: string) => boolean, t: SelectionTally): Report {
+function selectSessions(report: Report, keep: (id: string) => boolean, t: Tally): Report {
   // A finding that stands for several sessions (`sessions`: the same low finding repeated) stays when
   // one of them is chosen; other capture-wide findings always stay.
   const findings = report.findings.filter((f) => (f.session !== null ? keep(f.session) : f.sessions === undefined || f.sessions.some(keep)));
-  const bySeverity = { info: 0, low: 0, medium: 0, high: 0 };
-  let worst: Severity | null = null;
-  for (const f of findings) {
-    bySeverity[f.severity]++;
-    if (worst === null || SEVERITY_RANK[f.severity] > SEVERITY_RANK[worst]) worst = f.severity;
-  }
   return {
     ...report,
     summary: {
       ...report.summary,
-      sessions: t.ids.size,
+      sessions: t.sessions,
       dataChannels: t.dataChannels,
       transfers: t.transfers,
       modes: t.modes,
-      findings: bySeverity,
-      worstSeverity: worst,
+      ...findingCounts(findings),
     },
     sessions: report.sessions.filter((s) => keep(s.id)),
     findings,
