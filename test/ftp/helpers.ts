@@ -1,9 +1,16 @@
-/** Test helpers for the ftp stage: frame stamps, a recording listener, a channel driven by text chunks. */
+/**
+ * Test helpers for the ftp stage: frame stamps, a recording listener, a channel driven by text chunks,
+ * and a real capture run through capture -> decode -> tcp -> ControlChannel.
+ */
 import type { FrameMark } from "../../src/common/frame.js";
 import { DEFAULT_LIMITS, type Limits } from "../../src/common/limits.js";
+import { WarningLog } from "../../src/common/problems.js";
+import { readCaptures } from "../../src/capture/read.js";
+import { Decoder } from "../../src/decode/decoder.js";
+import { Assembler } from "../../src/tcp/assembler.js";
 import { ControlChannel } from "../../src/ftp/control.js";
 import type { Announcement, ControlAnomaly, ControlListener, FtpCommand, FtpReply } from "../../src/ftp/types.js";
-import type { Side } from "../../src/tcp/types.js";
+import type { Side, StreamHandler, TcpConnection } from "../../src/tcp/types.js";
 
 export function stamp(frame: number, file = 0): FrameMark {
   return { file, frame, sec: 1_700_000_000 + frame, nsec: 0 };
@@ -99,4 +106,33 @@ export function drive(limits: Partial<Limits> = {}, opts = { serverIp: "192.0.2.
     ch.onData(side, big, 4, 4 + b.length, stamp(frame));
   };
   return { ch, rec, send, client: (t, f) => send(0, t, f), server: (t, f) => send(1, t, f) };
+}
+
+export interface ControlSession {
+  conn: TcpConnection;
+  rec: Recorder;
+  ch: ControlChannel;
+}
+
+/** Run a capture through the real stages; every connection to one of `ports` gets a ControlChannel. */
+export async function controlSessions(path: string, ports: readonly number[] = [21]): Promise<ControlSession[]> {
+  const limits = { ...DEFAULT_LIMITS };
+  const warnings = new WarningLog();
+  const sessions: ControlSession[] = [];
+  const factory = (conn: TcpConnection): StreamHandler | null => {
+    if (!ports.includes(conn.server.port)) return null;
+    const rec = new Recorder();
+    const ch = new ControlChannel(rec, limits, { serverIp: conn.server.ip, clientIp: conn.client.ip });
+    sessions.push({ conn, rec, ch });
+    return {
+      onData: (side, buf, start, end, at) => ch.onData(side, buf, start, end, at),
+      onGap: (side, missing, at) => ch.onGap(side, missing, at),
+      onClose: () => ch.end(),
+    };
+  };
+  const assembler = new Assembler(factory, limits, warnings);
+  const decoder = new Decoder({ onTcp: (s) => assembler.onSegment(s), onIcmpError: () => {} }, limits, warnings);
+  await readCaptures([path], { onRecord: (r) => decoder.onRecord(r) }, { limits, warnings });
+  assembler.finish();
+  return sessions;
 }

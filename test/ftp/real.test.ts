@@ -13,14 +13,7 @@ import { existsSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_LIMITS } from "../../src/common/limits.js";
-import { WarningLog } from "../../src/common/problems.js";
-import { readCaptures } from "../../src/capture/read.js";
-import { Decoder } from "../../src/decode/decoder.js";
-import { Assembler } from "../../src/tcp/assembler.js";
-import { ControlChannel } from "../../src/ftp/control.js";
-import type { StreamHandler, TcpConnection } from "../../src/tcp/types.js";
-import { Recorder } from "./helpers.js";
+import { controlSessions, type ControlSession as Session } from "./helpers.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../../..");
 const PUBLIC = resolve(ROOT, "../shared/captures/public");
@@ -29,34 +22,6 @@ const capture = (rel: string): string | null => {
   return existsSync(p) ? p : null;
 };
 
-interface Session {
-  conn: TcpConnection;
-  rec: Recorder;
-  ch: ControlChannel;
-}
-
-/** Run a capture through the real stages; every connection to one of `ports` gets a ControlChannel. */
-async function run(path: string, ports: readonly number[] = [21]): Promise<Session[]> {
-  const limits = { ...DEFAULT_LIMITS };
-  const warnings = new WarningLog();
-  const sessions: Session[] = [];
-  const factory = (conn: TcpConnection): StreamHandler | null => {
-    if (!ports.includes(conn.server.port)) return null;
-    const rec = new Recorder();
-    const ch = new ControlChannel(rec, limits, { serverIp: conn.server.ip, clientIp: conn.client.ip });
-    sessions.push({ conn, rec, ch });
-    return {
-      onData: (side, buf, start, end, at) => ch.onData(side, buf, start, end, at),
-      onGap: (side, missing, at) => ch.onGap(side, missing, at),
-      onClose: () => ch.end(),
-    };
-  };
-  const assembler = new Assembler(factory, limits, warnings);
-  const decoder = new Decoder({ onTcp: (s) => assembler.onSegment(s), onIcmpError: () => {} }, limits, warnings);
-  await readCaptures([path], { onRecord: (r) => decoder.onRecord(r) }, { limits, warnings });
-  assembler.finish();
-  return sessions;
-}
 
 /** "frame verb ip port" for every decoded announcement, in frame order. */
 function ours(sessions: Session[]): string[] {
@@ -139,7 +104,7 @@ for (const c of CASES) {
   test(`announcements in ${c.rel} match tshark frame by frame`, async (t) => {
     const path = capture(c.rel);
     if (!path) return t.skip("../shared/captures/public not present");
-    const sessions = await run(path);
+    const sessions = await controlSessions(path);
     assert.equal(sessions.length, 1, "one control connection");
     assert.deepEqual(ours(sessions), c.expected);
     const live = tshark(path);
@@ -151,7 +116,7 @@ for (const c of CASES) {
 test("bug-3519: every command has its reply, frames as tshark shows them", async (t) => {
   const path = capture("suricata-verify/tests/bug-3519/input.pcap");
   if (!path) return t.skip("../shared/captures/public not present");
-  const [s] = await run(path);
+  const [s] = await controlSessions(path);
   const pairs = s!.rec.replies.map((r) => `${r.command ? `${r.command.verb}@${r.command.at.frame}` : "greeting"} -> ${r.code}@${r.at.frame}`);
   assert.deepEqual(pairs, [
     "greeting -> 220@4",
@@ -172,7 +137,7 @@ test("bug-3519: every command has its reply, frames as tshark shows them", async
 test("ftp-active-dynamic_port-02: the QUIT sent from the server side (frame 18) is an invalid reply", async (t) => {
   const path = capture("suricata-verify/tests/detect-ftp/ftp-active-dynamic_port-02/ftp-active-dynamic_port.pcap");
   if (!path) return t.skip("../shared/captures/public not present");
-  const [s] = await run(path);
+  const [s] = await controlSessions(path);
   const inv = s!.rec.anomaliesOf("invalid-reply");
   assert.deepEqual(inv.map((a) => [a.at.frame, a.excerpt]), [[18, "QUIT"]]);
   // The EPRT (IPv6 address on an IPv4 session) was accepted by the 200 in frame 16.
@@ -183,7 +148,7 @@ test("ftp-active-dynamic_port-02: the QUIT sent from the server side (frame 18) 
 test("nDPI ftp-start-tls: TLS after the 234 in frame 10, cleartext PASV in frame 45, 227 decoded in frame 46", async (t) => {
   const path = capture("nDPI/tests/cfgs/default/pcap/ftp-start-tls.pcap");
   if (!path) return t.skip("../shared/captures/public not present");
-  const [s] = await run(path);
+  const [s] = await controlSessions(path);
   const tr = s!.rec.transcript();
   assert.deepEqual(tr.slice(0, 4), ["R 220 <- null", "C#0 AUTH TLS", "R 234 <- AUTH", "TLS AUTH TLS"]);
   assert.ok(tr.includes("TLS-END"));
@@ -201,7 +166,7 @@ test("nDPI ftp-start-tls: TLS after the 234 in frame 10, cleartext PASV in frame
 test("Zeek fake-server-delays-all: eight commands before the 220, replies matched in order", async (t) => {
   const path = capture("zeek/testing/btest/Traces/ftp/fake-server-delays-all.pcap");
   if (!path) return t.skip("../shared/captures/public not present");
-  const [s] = await run(path);
+  const [s] = await controlSessions(path);
   const got = s!.rec.replies.map((r) => `${r.code}<-${r.command?.verb ?? "null"}`);
   // Zeek's ftp-max-pending-commands/output lists the same nine replies in this order.
   assert.deepEqual(got, ["220<-null", "230<-USER", "230<-PASS", "215<-SYST", "200<-TYPE", "227<-PASV", "225<-RETR", "200<-PORT", "221<-QUIT"]);
@@ -210,7 +175,7 @@ test("Zeek fake-server-delays-all: eight commands before the 220, replies matche
 test("GridFTP on port 2811 (Zeek globus-url-copy): AUTH GSSAPI stays cleartext, ADAT/ENC parsed; protection reported at the 235 (frame 20)", async (t) => {
   const path = capture("zeek/testing/btest/Traces/globus-url-copy.pcap");
   if (!path) return t.skip("../shared/captures/public not present");
-  const [s] = await run(path, [2811]);
+  const [s] = await controlSessions(path, [2811]);
   // tshark -d tcp.port==2811,ftp: frame 20 "235 GSSAPI Authentication successful.", frame 21 the first ENC.
   const starts = s!.rec.events.flatMap((e) => (e.kind === "tls-start" ? [e] : []));
   assert.deepEqual(starts.map((e) => [e.at.frame, e.mechanism]), [[20, "AUTH GSSAPI"]]);
@@ -226,7 +191,7 @@ test("GridFTP on port 2811 (Zeek globus-url-copy): AUTH GSSAPI stays cleartext, 
 test("Zeek globus-url-copy-bad-encoding: a lost CRLF merges two ADATs; later replies stay with their own commands", async (t) => {
   const path = capture("zeek/testing/btest/Traces/globus-url-copy-bad-encoding.pcap");
   if (!path) return t.skip("../shared/captures/public not present");
-  const [s] = await run(path, [2811]);
+  const [s] = await controlSessions(path, [2811]);
   // Frame 9's ADAT line has no end of line (corrupted) and runs into frame 13's: the 335 in
   // frames 10-11 arrives while that line is still open, so it answers no command we can see.
   const orphans = s!.rec.anomaliesOf("reply-without-command");
@@ -240,7 +205,7 @@ test("Zeek globus-url-copy-bad-encoding: a lost CRLF merges two ADATs; later rep
 test("Zeek ipv6-multiline-reply: the 12-line 220 greeting is one reply; the server's parting 221 is unsolicited", async (t) => {
   const path = capture("zeek/testing/btest/Traces/ftp/ipv6-multiline-reply.pcap");
   if (!path) return t.skip("../shared/captures/public not present");
-  const [s] = await run(path);
+  const [s] = await controlSessions(path);
   const greeting = s!.rec.replies[0]!;
   assert.deepEqual([greeting.code, greeting.multiline, greeting.lines.length, greeting.command], [220, true, 12, null]);
   const last = s!.rec.replies.at(-1)!;
@@ -252,7 +217,7 @@ test("Zeek ipv6-multiline-reply: the 12-line 220 greeting is one reply; the serv
 test("suricata bug-8489-03: three PWDs in one segment (frame 14), one 257 (frame 16), then CWD (frame 18) -> 250 (frame 20)", async (t) => {
   const path = capture("suricata-verify/tests/bug-8489/bug-8489-03/bug-8489-03.pcap");
   if (!path) return t.skip("../shared/captures/public not present");
-  const [s] = await run(path);
+  const [s] = await controlSessions(path);
   assert.deepEqual(s!.rec.commands.map((c) => `${c.verb}@${c.at.frame}`), ["USER@6", "PASS@10", "PWD@14", "PWD@14", "PWD@14", "CWD@18"]);
   const r = s!.rec.replies.map((x) => `${x.code}@${x.at.frame}<-${x.command ? `${x.command.verb}#${x.command.index}` : "null"}`);
   assert.deepEqual(r, ["220@4<-null", "331@8<-USER#0", "230@12<-PASS#1", "257@16<-PWD#2", "250@20<-CWD#5"]);

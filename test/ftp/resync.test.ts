@@ -12,15 +12,8 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { DEFAULT_LIMITS } from "../../src/common/limits.js";
-import { WarningLog } from "../../src/common/problems.js";
-import { readCaptures } from "../../src/capture/read.js";
-import { Decoder } from "../../src/decode/decoder.js";
-import { Assembler } from "../../src/tcp/assembler.js";
-import { ControlChannel } from "../../src/ftp/control.js";
-import type { StreamHandler, TcpConnection } from "../../src/tcp/types.js";
 import { analyzed, publicCapture } from "../helpers/captures.js";
-import { Recorder, drive } from "./helpers.js";
+import { controlSessions, drive } from "./helpers.js";
 
 const SSH_TAIL = "\x00\x00\x00D\x08\x01\x00\x00\x00\x0c\x00\x00\x00)Maximum connections for host/user reached\x00\x00\x00\x05en-USI\xf8\xb9C\xae\xcf`\xc4";
 
@@ -88,35 +81,13 @@ test("the client side never resynchronises: a command split across segments join
   assert.deepEqual(d.rec.commands.map((c) => c.raw), ["SITE xyz200 abc"]);
 });
 
-/** Run a capture through capture -> decode -> tcp -> ControlChannel (port 21). */
-async function channels(path: string): Promise<{ rec: Recorder; ch: ControlChannel }[]> {
-  const limits = { ...DEFAULT_LIMITS };
-  const warnings = new WarningLog();
-  const out: { rec: Recorder; ch: ControlChannel }[] = [];
-  const factory = (conn: TcpConnection): StreamHandler | null => {
-    if (conn.server.port !== 21) return null;
-    const rec = new Recorder();
-    const ch = new ControlChannel(rec, limits, { serverIp: conn.server.ip, clientIp: conn.client.ip });
-    out.push({ rec, ch });
-    return {
-      onData: (side, buf, start, end, at) => ch.onData(side, buf, start, end, at),
-      onGap: (side, missing, at) => ch.onGap(side, missing, at),
-      onClose: () => ch.end(),
-    };
-  };
-  const assembler = new Assembler(factory, limits, warnings);
-  const decoder = new Decoder({ onTcp: (s) => assembler.onSegment(s), onIcmpError: () => {} }, limits, warnings);
-  await readCaptures([path], { onRecord: (r) => decoder.onRecord(r) }, { limits, warnings });
-  assembler.finish();
-  return out;
-}
 
 const IPV6_VIOLATION = "zeek/testing/btest/Traces/ftp/ipv6-violation.pcap";
 
 test("zeek ipv6-violation (ftp stage): PASS (frame 11) gets the 530 of frame 14; frame 12's two lines are invalid", async (t) => {
   const path = publicCapture(IPV6_VIOLATION);
   if (!path) return t.skip("../shared/captures/public not present");
-  const [s] = await channels(path);
+  const [s] = await controlSessions(path);
   const pass = s!.rec.replies.find((r) => r.command?.verb === "PASS");
   assert.deepEqual([pass?.code, pass?.at.frame, pass?.command?.at.frame, pass?.text], [530, 14, 11, "Sorry, only 3 connections per host!"]);
   const inv = s!.rec.anomaliesOf("invalid-reply");
