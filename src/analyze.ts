@@ -89,7 +89,10 @@ export async function analyzeFiles(inputs: readonly string[], options: AnalyzeOp
       if (keepSessions) {
         reports.push(r);
         digests.push(r);
-      } else digests.push(digestSession(r));
+      } else {
+        const d = digestSession(r);
+        if (d) digests.push(d);
+      }
       options.onSession?.(r, mine);
     },
   });

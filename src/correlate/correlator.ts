@@ -47,6 +47,12 @@ const ORPHAN_FINAL_CODES: ReadonlySet<number> = new Set([226, 250, 425, 426, 450
 const EARLY_SLACK_SECONDS = 2;
 /** How long after its announcement an expectation may still be claimed by a new connection. */
 const EXPECTATION_SECONDS = 600;
+/**
+ * How long (capture time) a connection nothing claimed stays in the unlinked pool when no live session
+ * could adopt it. An announcement only looks back EARLY_SLACK_SECONDS (fits()); the rest is margin for
+ * captures whose clock steps. Connections between the hosts of a live session are held until it ends.
+ */
+const UNLINKED_SECONDS = 60;
 /** Bytes of each transfer kept to guess text or binary. */
 const SAMPLE_BYTES = 4096;
 /** Bytes a non-21 connection may carry before the banner heuristic gives up on it. */
@@ -68,12 +74,25 @@ export class Correlator {
   private nextSession = 1;
   /** Open expectations by the announced listening port. */
   private readonly expectations = new Map<number, Expectation[]>();
-  /** Connections nothing has claimed yet, by the listening (TCP server) port; FIFO-bounded. */
+  /**
+   * The unlinked pool: connections nothing has claimed yet, by the listening (TCP server) port, for an
+   * announcement seen later in capture order (claimUnlinked) ...
+   */
   private readonly unlinked = new Map<number, TcpConnection[]>();
-  private readonly unlinkedOrder: TcpConnection[] = [];
-  /** The same connections by host pair, for a finished session looking for connections nobody announced. */
+  /** ... and by host pair, for a finished session looking for connections nobody announced (adoptUnannounced). */
   private readonly unlinkedByPair = new Map<string, Set<TcpConnection>>();
+  /** Every connection in the pool. Bounded by Limits.maxUnlinkedConnections. */
+  private readonly pool = new Set<TcpConnection>();
+  /**
+   * Pool entries in the order they came (may hold entries already gone from the pool, and one entry
+   * twice): expired after UNLINKED_SECONDS unless held, evicted oldest first at the limit.
+   */
+  private readonly unlinkedOrder: TcpConnection[] = [];
   private unlinkedHead = 0;
+  /** Pool entries between the hosts of a live session, which may adopt them when it ends: not expired by age. */
+  private readonly held = new Set<TcpConnection>();
+  /** Host pair -> sessions not yet final between those hosts. */
+  private readonly livePairs = new Map<string, number>();
   /** Data connection -> its channel. */
   private readonly channelOf = new Map<TcpConnection, ChannelState>();
   /** ICMP errors quoting connections that were not (yet) linked. */
@@ -109,7 +128,8 @@ export class Correlator {
       if (!ch.icmp) ch.icmp = e;
       this.entry(ch.session, { file: e.file, frame: e.frame, sec: e.sec, nsec: e.nsec }, "data.icmp", ch.id, "other",
         `ICMP ${e.meaning} from ${e.reporter} for ${e.quoted.dst}:${e.quoted.dstPort}`);
-    } else if (!this.icmpOf.has(conn) && this.icmpOf.size < this.opts.limits.maxUnlinkedConnections) {
+    } else if (this.pool.has(conn) && !this.icmpOf.has(conn)) {
+      // Only pool entries can still be linked; dropping one from the pool drops this too.
       this.icmpOf.set(conn, e);
     }
   }
@@ -127,6 +147,7 @@ export class Correlator {
   }
 
   private newSession(conn: TcpConnection, by: RecognisedBy, ftpClientSide: Side): SessionState {
+    this.holdPair(conn);
     const client = ftpClientSide === 0 ? conn.client : conn.server;
     const server = ftpClientSide === 0 ? conn.server : conn.client;
     const s: SessionState = {
@@ -735,16 +756,13 @@ export class Correlator {
   }
 
   private remember(conn: TcpConnection): void {
+    this.expireUnlinked(conn.syn ?? conn.firstSeen);
     const max = this.opts.limits.maxUnlinkedConnections;
-    if (this.unlinkedOrder.length - this.unlinkedHead >= max) {
-      const old = this.unlinkedOrder[this.unlinkedHead++]!;
-      this.forget(old);
+    if (this.pool.size >= max) {
+      this.drop(this.oldestUnlinked());
       this.opts.warnings.add({ code: "limit.maxUnlinkedConnections", message: `more than ${max} connections not linked to FTP; the oldest are no longer considered for late linking` });
-      if (this.unlinkedHead > 4096 && this.unlinkedHead * 2 > this.unlinkedOrder.length) {
-        this.unlinkedOrder.splice(0, this.unlinkedHead);
-        this.unlinkedHead = 0;
-      }
     }
+    this.pool.add(conn);
     this.unlinkedOrder.push(conn);
     let list = this.unlinked.get(conn.server.port);
     if (!list) this.unlinked.set(conn.server.port, (list = []));
@@ -753,9 +771,81 @@ export class Correlator {
     let set = this.unlinkedByPair.get(key);
     if (!set) this.unlinkedByPair.set(key, (set = new Set()));
     set.add(conn);
+    if (this.livePairs.has(key)) this.held.add(conn);
   }
 
+  /**
+   * Drops pool entries older than UNLINKED_SECONDS before `now` that no live session holds: no
+   * announcement can claim them any more (fits() looks back EARLY_SLACK_SECONDS) and no session can
+   * adopt them (one that starts later does not reach back before its start). Memory then follows the
+   * rate of unrelated connections, not the capture's length.
+   */
+  private expireUnlinked(now: Stamp): void {
+    const order = this.unlinkedOrder;
+    while (this.unlinkedHead < order.length) {
+      const c = order[this.unlinkedHead]!;
+      if (this.pool.has(c) && !this.held.has(c)) {
+        if (secondsBetween(c.syn ?? c.firstSeen, now) <= UNLINKED_SECONDS) break;
+        this.drop(c);
+      }
+      this.unlinkedHead++;
+    }
+    this.compactOrder();
+  }
+
+  /** The pool entry to evict at the limit: the oldest not held, else the oldest held. */
+  private oldestUnlinked(): TcpConnection {
+    const order = this.unlinkedOrder;
+    for (let i = this.unlinkedHead; i < order.length; i++) {
+      const c = order[i]!;
+      if (this.pool.has(c) && !this.held.has(c)) return c;
+    }
+    return this.held.values().next().value ?? this.pool.values().next().value!;
+  }
+
+  private compactOrder(): void {
+    if (this.unlinkedHead > 4096 && this.unlinkedHead * 2 > this.unlinkedOrder.length) {
+      this.unlinkedOrder.splice(0, this.unlinkedHead);
+      this.unlinkedHead = 0;
+    }
+  }
+
+  /** A session starts between two hosts: pool entries between them from its start on may be adopted. */
+  private holdPair(conn: TcpConnection): void {
+    const key = pairKey(conn.client.ip, conn.server.ip);
+    this.livePairs.set(key, (this.livePairs.get(key) ?? 0) + 1);
+    // A session recognised by its banner started before it was recognised.
+    const set = this.unlinkedByPair.get(key);
+    if (set) for (const c of set) if (secondsBetween(conn.firstSeen, c.syn ?? c.firstSeen) >= 0) this.held.add(c);
+  }
+
+  /** A session between two hosts is final: if it was the last, their pool entries age out again. */
+  private releasePair(conn: TcpConnection): void {
+    const key = pairKey(conn.client.ip, conn.server.ip);
+    const n = (this.livePairs.get(key) ?? 1) - 1;
+    if (n > 0) {
+      this.livePairs.set(key, n);
+      return;
+    }
+    this.livePairs.delete(key);
+    const set = this.unlinkedByPair.get(key);
+    if (!set) return;
+    for (const c of set) {
+      if (!this.held.delete(c)) continue;
+      this.unlinkedOrder.push(c); // expires from here when it is older than UNLINKED_SECONDS
+    }
+  }
+
+  /** Out of the pool for good (expired or evicted): nothing will link it now. */
+  private drop(conn: TcpConnection): void {
+    this.forget(conn);
+    this.icmpOf.delete(conn);
+  }
+
+  /** Out of the pool (claimed, adopted, promoted to a session, or dropped). */
   private forget(conn: TcpConnection): void {
+    if (!this.pool.delete(conn)) return;
+    this.held.delete(conn);
     const key = pairKey(conn.client.ip, conn.server.ip);
     const set = this.unlinkedByPair.get(key);
     if (set) {
@@ -803,6 +893,7 @@ export class Correlator {
     s.finalized = true;
     for (const ch of s.channels) this.closeExpectation(ch);
     this.adoptUnannounced(s);
+    this.releasePair(s.conn);
     this.opts.onSessionFinal(s);
     // Forget it: nothing that arrives later can change a final session.
     this.sessions.delete(s);
@@ -838,7 +929,10 @@ export class Correlator {
         : "no announcement names this connection; linked by host pair and timing";
       this.channelOf.set(c, ch);
       const icmp = this.icmpOf.get(c);
-      if (icmp) ch.icmp = icmp;
+      if (icmp) {
+        ch.icmp = icmp;
+        this.icmpOf.delete(c);
+      }
     }
   }
 

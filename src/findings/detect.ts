@@ -13,7 +13,7 @@ import { detectAnnounceRefused } from "./detectors/announce.js";
 import { detectCaptureGap, detectRunLimits, detectSessionGap, detectSessionLimits } from "./detectors/capture.js";
 import { detectControlMalformed, detectControlTls, detectUnansweredCommand } from "./detectors/control.js";
 import { detectNoConnection, detectNotCaptured, detectRejected, detectSourcePort, detectSynUnanswered, detectUnannounced } from "./detectors/data.js";
-import { detectBruteforce, detectCleartextCredentials, detectLoginFailed } from "./detectors/login.js";
+import { detectBruteforce, detectCleartextCredentials, detectLoginFailed, failureEvents } from "./detectors/login.js";
 import { detectPasvAddressMismatch, detectPasvPrivilegedPort } from "./detectors/pasv.js";
 import {
   detectExternalAddress,
@@ -159,10 +159,11 @@ export function detectCapture(sessions: readonly SessionReport[], ctx: FindingCo
 /**
  * What the capture-wide detectors read of a session, and nothing more: its scalars, the control
  * lane's commands, login replies, 5xx replies and gaps (brute force, capture.gap), and the data
- * channels whose connections lost bytes. A few hundred bytes instead of the whole session, so a
- * streaming run keeps memory flat in the number of sessions.
+ * channels whose connections lost bytes. A few hundred bytes instead of the whole session, and null
+ * for a session that gives those detectors nothing (no failed login, no gap, nothing dropped by a
+ * limit), so a streaming run keeps memory flat in the number of sessions.
  */
-export function digestSession(s: SessionReport): SessionReport {
+export function digestSession(s: SessionReport): SessionReport | null {
   // Only what the capture-wide detectors read (failureEvents, sessionGaps, the counts): a digest is
   // kept for every finished session until the end, so its size is what grows with the capture
   // (docs/performance.md, "Memory"). Failed logins: each 5xx reply that failureEvents counts, after
@@ -180,7 +181,51 @@ export function digestSession(s: SessionReport): SessionReport {
   }
   const lossy = s.dataChannels.filter((d) => d.connection && d.connection.missingBytes.toClient + d.connection.missingBytes.toServer > 0);
   for (const d of lossy) for (const e of s.timeline) if (e.lane === d.id && e.kind === "data.gap") timeline.push(e);
-  return { ...s, banner: null, commands: [], timeline, dataChannels: lossy };
+  // A session with nothing for them (no failed login, no gap, nothing dropped) changes no capture-wide
+  // finding: most sessions keep nothing at all.
+  const relevant =
+    lossy.length > 0 ||
+    s.login.failures > 0 ||
+    s.counts.droppedAnnouncements > 0 ||
+    s.counts.droppedTimelineEvents > 0 ||
+    timeline.some((e) => e.kind === "gap") ||
+    failureEvents({ timeline } as Pick<SessionReport, "timeline"> as SessionReport).length > 0;
+  if (!relevant) return null;
+  // Named fields, not `...s`: a spread would keep every other member (handshake marks, modes, the
+  // ISO time strings) alive for the rest of the run. Shared constants stand in for what no
+  // capture-wide detector reads.
+  return {
+    id: s.id,
+    file: s.file,
+    client: s.client,
+    server: s.server,
+    recognisedBy: s.recognisedBy,
+    mode: s.mode,
+    modes: NO_MODES,
+    start: flat(s.start),
+    end: flat(s.end),
+    durationSeconds: s.durationSeconds,
+    midStream: s.midStream,
+    banner: null,
+    login: s.login,
+    tls: s.tls,
+    tlsFrame: s.tlsFrame,
+    handshake: NO_HANDSHAKE,
+    closedBy: s.closedBy,
+    quit: s.quit,
+    counts: s.counts,
+    commands: [],
+    timeline,
+    dataChannels: lossy,
+  };
+}
+
+const NO_MODES: SessionReport["modes"] = Object.freeze({}) as SessionReport["modes"];
+const NO_HANDSHAKE: SessionReport["handshake"] = Object.freeze({ syn: null, synAck: null, ack: null, rttMs: null });
+
+/** A copy of `t` as one flat string: an ISO time built by concatenation is a tree of its pieces. */
+function flat(t: string): string {
+  return t.length < 64 ? Buffer.from(t, "latin1").toString("latin1") : t;
 }
 
 /** Sessions and evidence folded into one repeated finding (FindingDraft.repeat). */
@@ -215,7 +260,12 @@ export const REPEAT_LISTED = 2;
 export class FindingCapper {
   private readonly kept = new Map<string, number>();
   private readonly omitted = new Map<string, { n: number; sessions: Set<string> }>();
-  private readonly repeats = new Map<string, Repeat>();
+  /**
+   * Per repeat key: the sessions listed on their own so far, until a draft beyond REPEAT_LISTED makes
+   * it a Repeat group. Most keys are seen once (one client, server and user per session), so what
+   * stays per key until the end is its string and one short array.
+   */
+  private readonly repeats = new Map<string, string[] | Repeat>();
   constructor(private readonly max: number) {}
 
   /** The finalized finding if it is kept, null if only counted (or folded into a repeat group). */
@@ -223,12 +273,13 @@ export class FindingCapper {
     if (!("severity" in d) && d.repeat) {
       const key = `${d.code}\u0000${d.repeat.key}`;
       let r = this.repeats.get(key);
-      if (!r) {
-        r = { code: d.code, text: d.repeat.text, listed: [], sessions: [], evidence: [], remedy: d.remedy };
-        this.repeats.set(key, r);
-      }
-      if (r.listed.length < REPEAT_LISTED) r.listed.push(d.session ?? "?"); // listed on its own, below
+      if (!r) this.repeats.set(key, (r = []));
+      if (Array.isArray(r) && r.length < REPEAT_LISTED) r.push(d.session ?? "?"); // listed on its own, below
       else {
+        if (Array.isArray(r)) {
+          r = { code: d.code, text: d.repeat.text, listed: r, sessions: [], evidence: [], remedy: d.remedy };
+          this.repeats.set(key, r);
+        }
         if (d.session && r.sessions.length < MAX_REPEAT_SESSIONS) r.sessions.push(d.session);
         const file = r.evidence[0]?.file ?? d.evidence[0]?.file;
         for (const e of d.evidence) if (e.file === file && r.evidence.length < MAX_REPEAT_EVIDENCE) r.evidence.push(e);
@@ -250,7 +301,7 @@ export class FindingCapper {
   finish(): Finding[] {
     const out: Finding[] = [];
     for (const r of this.repeats.values()) {
-      if (r.sessions.length === 0) continue;
+      if (Array.isArray(r) || r.sessions.length === 0) continue;
       const n = r.sessions.length;
       const first = r.listed.length ? fmtSessionIds(r.listed) : null;
       const f = finalize({

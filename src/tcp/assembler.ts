@@ -39,6 +39,17 @@ import type {
 export const TIME_WAIT_SECONDS = 60;
 
 /**
+ * A connection attempt (SYNs from one side, no answer, no bytes) silent this long in capture time is
+ * closed as `idle`: its sender has given up. Linux retransmits a SYN at most 64 s after the previous
+ * one (tcp_syn_retries 6: 1, 3, 7, 15, 31, 63 s, giving up at 127 s); Suricata's default timeout for a
+ * TCP flow in state "new" is 60 s. Without it an unanswered SYN stays open for idleTimeoutSeconds (an
+ * hour), and with it the FTP session that announced it, its state growing with the capture's length.
+ */
+export const ATTEMPT_IDLE_SECONDS = 75;
+/** Expiry looks past at most this many old one-sided flows that are not attempts (a one-direction capture). */
+const ATTEMPT_SCAN_SKIPS = 64;
+
+/**
  * Retransmissions of bytes already delivered are compared with what was delivered (conflicting-
  * overlap detection, docs/tcp.md "Overlaps") over the last OVERLAP_WINDOW_BYTES of each direction,
  * at every 2^OVERLAP_SAMPLE_SHIFT-th sequence number. Sampling keeps the per-segment cost to a
@@ -577,6 +588,15 @@ export class Assembler {
     while (this.halfHead !== null && now - this.halfHead.lastSeen.sec > idle) {
       const f = this.halfHead;
       this.close(f, this.endReason(f, "idle"), f.lastSeen, markOf(f.lastSeen));
+    }
+    let skipped = 0;
+    for (let f = this.halfHead; f !== null && now - f.lastSeen.sec > ATTEMPT_IDLE_SECONDS; ) {
+      const next = f.lnext;
+      const c = f.conn;
+      if (c.syn !== null && c.synAck === null && c.stats[0].bytes + c.stats[1].bytes === 0)
+        this.close(f, "idle", f.lastSeen, markOf(f.lastSeen));
+      else if (++skipped > ATTEMPT_SCAN_SKIPS) break;
+      f = next;
     }
     while (this.waitHead !== null && now - this.waitHead.closedSec > TIME_WAIT_SECONDS) this.forget(this.waitHead);
   }
