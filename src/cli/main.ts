@@ -12,7 +12,8 @@ import { z } from "zod/v3";
 import { analyzeFiles, count, findingCounts, newTally, type Tally } from "../analyze.js";
 import { DEFAULT_LIMITS, LIMIT_DOCS, type Limits } from "../common/limits.js";
 import { InputError } from "../common/problems.js";
-import { renderNdjsonSession, renderNdjsonSummary } from "../report/json.js";
+import { renderNdjsonSummary, writeNdjsonSession } from "../report/json.js";
+import { JsonBytes } from "../report/json-bytes.js";
 import { loadRenderer } from "../report/load.js";
 import { forTerminal } from "../report/escape.js";
 import type { Report, Severity } from "../report/schema.js";
@@ -193,6 +194,8 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
   process.on("SIGINT", onSigint);
 
   const spool = format === "json" ? new SessionSpool(opts.showCredentials) : null;
+  /** ndjson: each session line is written from this reused buffer. */
+  const ndjsonBytes = new JsonBytes();
   const wanted = new Set(opts.session);
   const keep = (id: string) => wanted.size === 0 || wanted.has(id);
   // --session: what the summary says of the kept sessions, counted as they pass (json and ndjson
@@ -217,7 +220,7 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
           selectedIds.add(s.id);
           count(selected, s);
         }
-        if (format === "ndjson") out.write(renderNdjsonSession(s, findings, { showCredentials: opts.showCredentials }));
+        if (format === "ndjson") out.write(writeNdjsonSession(ndjsonBytes, s, findings, { showCredentials: opts.showCredentials }));
         else if (spool) spool.add(s);
       },
     });

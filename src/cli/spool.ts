@@ -6,25 +6,22 @@
  * report held in memory (test/cli/streaming.test.ts).
  *
  * Cost matters here: the JSON of a busy capture is tens of megabytes, and every copy of it is work
- * for the garbage collector (docs/performance.md). So a session is serialised once, already at its
- * final indentation (stringified inside a wrapper that puts it at the depth of a "sessions" element,
- * then cut out of it), written to the spool from the string itself, and read back into one reused
- * buffer that goes to the output as bytes, never decoded into a string again.
+ * for the garbage collector (docs/performance.md). So a session is serialised once, straight into
+ * UTF-8 bytes at its final indentation (report/json-bytes.ts: the same text as safeJson, no string
+ * built), written to the spool from one reused buffer, and read back into another reused buffer
+ * that goes to the output as bytes.
  */
 import { closeSync, mkdtempSync, openSync, readSync, rmSync, writeSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { safeJson } from "../report/json.js";
+import { JsonBytes } from "../report/json-bytes.js";
 import { redactSession } from "../report/common.js";
 import type { Report, SessionReport } from "../report/schema.js";
 import { renderJson } from "../report/json.js";
 
-/**
- * `safeJson({sessions: [s]}, 2)` is `{\n  "sessions": [\n` + s at the indentation of an element of the
- * report's top-level "sessions" array + `\n  ]\n}`: the element text is what lies between.
- */
-const WRAP_HEAD = '{\n  "sessions": [\n';
-const WRAP_TAIL = "\n  ]\n}";
+/** An element of the report's top-level "sessions" array: indented 4 spaces, its members at depth 2. */
+const ELEMENT_INDENT = 4;
+const ELEMENT_DEPTH = 2;
 /** Read-back buffer: sessions are gathered into it and written out a buffer at a time. */
 const CHUNK = 1 << 20;
 
@@ -32,20 +29,23 @@ export class SessionSpool {
   private readonly dir = mkdtempSync(join(tmpdir(), "ftpcap-spool-"));
   private readonly fd = openSync(join(this.dir, "sessions.json"), "w+", 0o600);
   private size = 0;
+  /** Reused for every session's bytes. */
+  private readonly out = new JsonBytes();
   /** Session number -> where its text is. */
   private readonly index: { n: number; offset: number; length: number }[] = [];
 
   constructor(private readonly showCredentials: boolean) {}
 
   add(s: SessionReport): void {
-    const wrapped = safeJson({ sessions: [this.showCredentials ? s : redactSession(s)] }, 2);
-    const text = wrapped.slice(WRAP_HEAD.length, wrapped.length - WRAP_TAIL.length);
-    const length = Buffer.byteLength(text, "utf8");
-    let wrote = writeSync(this.fd, text, this.size, "utf8");
-    if (wrote < length) {
-      const buf = Buffer.from(text, "utf8");
-      while (wrote < length) wrote += writeSync(this.fd, buf, wrote, length - wrote, this.size + wrote);
-    }
+    // The element as it sits in the document: 4 spaces in, its members at depth 2 of the
+    // pretty-printed report, written as UTF-8 bytes with safeJson's escapes (report/json-bytes.ts).
+    const w = this.out;
+    w.reset();
+    w.spaces(ELEMENT_INDENT);
+    w.value(this.showCredentials ? s : redactSession(s), 2, ELEMENT_DEPTH);
+    const length = w.pos;
+    let wrote = 0;
+    while (wrote < length) wrote += writeSync(this.fd, w.buf, wrote, length - wrote, this.size + wrote);
     this.index.push({ n: Number(s.id.slice(1)), offset: this.size, length });
     this.size += length;
   }

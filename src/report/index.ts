@@ -4,7 +4,8 @@
  *
  *   render("table" | "json" | "ndjson" | "markdown" | "html" | "sarif" | "junit", report, opts)
  *
- * Streaming ndjson: the CLI writes renderNdjsonSession(session, findings) as each session completes,
+ * Streaming ndjson: the CLI writes each session line as it completes (json.ts writeNdjsonSession:
+ * the line renderNdjsonSession(session, findings) gives, as bytes),
  * then renderNdjsonSummary(report) once at the end (see json.ts for the record shapes).
  */
 import type { Report } from "./schema.js";

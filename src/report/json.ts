@@ -19,6 +19,7 @@ import type { Finding, Report, SessionReport } from "./schema.js";
 import type { NdjsonSessionRecord, NdjsonSummaryRecord } from "./ndjson-schema.js";
 import { groupFindings, redactSession, shown } from "./common.js";
 import type { RenderOptions } from "./options.js";
+import type { JsonBytes } from "./json-bytes.js";
 
 /** Raw controls/invisibles; "\n" excluded because the only raw newlines JSON.stringify writes are its indentation. */
 const UNSAFE_IN_JSON_TEXT = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
@@ -75,6 +76,27 @@ export function renderNdjsonSession(
     findings: findings.slice(),
   };
   return safeJson(record) + "\n";
+}
+
+/**
+ * The same line as renderNdjsonSession, written into `w` as UTF-8 bytes (report/json-bytes.ts): the
+ * CLI's streaming path, which builds no string per session. `w` is reset first.
+ */
+export function writeNdjsonSession(
+  w: JsonBytes,
+  session: SessionReport,
+  findings: readonly Finding[],
+  opts?: Pick<RenderOptions, "showCredentials">,
+): Uint8Array {
+  const record: NdjsonSessionRecord = {
+    type: "session",
+    session: opts && !opts.showCredentials ? redactSession(session) : session,
+    findings: findings as Finding[],
+  };
+  w.reset();
+  w.value(record);
+  w.raw("\n");
+  return w.bytes();
 }
 
 /** The brief's name for the same function. */
