@@ -19,6 +19,7 @@
 /** safeJson's escape set beyond JSON's own (json.ts UNSAFE_IN_JSON_TEXT, without the \n exception). */
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 const HEX = "0123456789abcdef";
+const hasOwn = Object.prototype.hasOwnProperty;
 /** Printable ASCII but `"` and `\`: written as they are. */
 const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 /** From this length a string is checked by PLAIN and copied by Buffer.write rather than a loop here. */
@@ -135,9 +136,9 @@ export class JsonBytes {
 
   private object(o: Record<string, unknown>, indent: number, depth: number): void {
     let first = true;
-    const keys = Object.keys(o);
-    for (let i = 0; i < keys.length; i++) {
-      const k = keys[i]!;
+    // for-in (own properties, JSON.stringify's order) allocates nothing; Object.keys made an array per object.
+    for (const k in o) {
+      if (!hasOwn.call(o, k)) continue;
       const e = o[k];
       if (e === undefined || typeof e === "function" || typeof e === "symbol") continue;
       if (first) {
