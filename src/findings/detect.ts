@@ -265,7 +265,7 @@ export class FindingCapper {
    * it a Repeat group. Most keys are seen once (one client, server and user per session), so what
    * stays per key until the end is its string and one short array.
    */
-  private readonly repeats = new Map<string, string[] | Repeat>();
+  private readonly repeats = new Map<string, string | string[] | Repeat>();
   constructor(private readonly max: number) {}
 
   /** The finalized finding if it is kept, null if only counted (or folded into a repeat group). */
@@ -273,9 +273,14 @@ export class FindingCapper {
     if (!("severity" in d) && d.repeat) {
       const key = `${d.code}\u0000${d.repeat.key}`;
       let r = this.repeats.get(key);
-      if (!r) this.repeats.set(key, (r = []));
-      if (Array.isArray(r) && r.length < REPEAT_LISTED) r.push(d.session ?? "?"); // listed on its own, below
-      else {
+      if (r === undefined) {
+        // The first of its key (most keys are seen once): a flat copy of the key and the session id,
+        // no other object, so nothing of the session is kept alive by the pieces of the key.
+        this.repeats.set(Buffer.from(key, "utf16le").toString("utf16le"), d.session ?? "?");
+      } else if (typeof r === "string" || (Array.isArray(r) && r.length < REPEAT_LISTED)) {
+        if (typeof r === "string") this.repeats.set(key, (r = [r]));
+        r.push(d.session ?? "?"); // listed on its own, below
+      } else {
         if (Array.isArray(r)) {
           r = { code: d.code, text: d.repeat.text, listed: r, sessions: [], evidence: [], remedy: d.remedy };
           this.repeats.set(key, r);
@@ -301,7 +306,7 @@ export class FindingCapper {
   finish(): Finding[] {
     const out: Finding[] = [];
     for (const r of this.repeats.values()) {
-      if (Array.isArray(r) || r.sessions.length === 0) continue;
+      if (typeof r === "string" || Array.isArray(r) || r.sessions.length === 0) continue;
       const n = r.sessions.length;
       const first = r.listed.length ? fmtSessionIds(r.listed) : null;
       const f = finalize({
