@@ -20,10 +20,6 @@
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 const HEX = "0123456789abcdef";
 const hasOwn = Object.prototype.hasOwnProperty;
-/** Printable ASCII but `"` and `\`: written as they are. */
-const PLAIN = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
-/** From this length a string is checked by PLAIN and copied by Buffer.write rather than a loop here. */
-const NATIVE_MIN = 24;
 
 /** Per BMP code unit from U+00A0: 0 = not looked at yet, 1 = written as is, 2 = escaped. */
 const bmpClass = new Uint8Array(0x10000);
@@ -205,14 +201,8 @@ export class JsonBytes {
     const b = this.buf;
     let p = this.pos;
     b[p++] = 0x22;
-    // Most strings are printable ASCII with nothing to escape. A long one is checked and copied by
-    // native code; a short one is copied here until the first other unit.
-    if (n >= NATIVE_MIN && PLAIN.test(s)) {
-      p += b.write(s, p, n, "latin1");
-      b[p++] = 0x22;
-      this.pos = p;
-      return;
-    }
+    // Most strings are printable ASCII with nothing to escape: copied here until the first other unit.
+    // (Checking with a regex and copying with Buffer.write was slower: report strings are short.)
     let i = 0;
     for (; i < n; i++) {
       const c = s.charCodeAt(i);
