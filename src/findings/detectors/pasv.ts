@@ -58,7 +58,7 @@ function classHint(x: string, server: string): string {
 }
 
 function whereText(s: SessionReport, where: Where, went: DataWent, n: number, total: number, lost: readonly number[]): string {
-  const many = total > 1 ? `${fmtCount(n)} of them: ` : "";
+  const many = total === 1 ? "" : n === total ? `all ${fmtCount(n)}: ` : `${fmtCount(n)} of them: `;
   switch (where) {
     case "announced": {
       if (went.where === "nowhere") return "";
