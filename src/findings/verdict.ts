@@ -85,7 +85,9 @@ function build(s: SessionReport, ch: DataChannelReport, t: TransferReport, env: 
       isUnspecified(a.ip)
         ? `the ${a.command} named ${a.ip}, which ${mode === "active" ? "servers refuse: make the client announce its real address, or use passive mode" : "is no host: set the server's passive address"}`
         : mode === "active" && !sameIp(a.ip, s.client.ip)
-        ? `the PORT named ${a.ip}, not the client's ${s.client.ip}: servers refuse third-party addresses, so fix the client's announced address (NAT helper) or use passive mode`
+        ? judgeActive(s, ch).kind === "bounce"
+          ? `the ${a.command} named ${a.ip}, a host other than the client ${s.client.ip} (port.bounce): the server refused the third-party address, as it should; a client that wants the data must announce its own address`
+          : `the ${a.command} named ${a.ip}, not the client's ${s.client.ip}: servers refuse third-party addresses, so fix the client's announced address (NAT helper) or use passive mode`
         : mode === "active"
           ? "switch to passive mode, or find out why the server refuses active mode (some disable PORT)"
           : "the server could not enter passive mode: check its passive configuration, or switch to active mode";

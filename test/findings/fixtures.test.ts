@@ -128,6 +128,25 @@ test("fixtures: refused bounces (vsftpd default, proftpd, vsftpd port 25) are st
   }
 });
 
+test("fixtures: a refused bounce's transfer verdict says the server was right to refuse, not 'fix the address with a NAT helper'", async (t) => {
+  for (const sc of ["vsftpd-bounce-refused", "proftpd-bounce-port25-refused"]) {
+    const x = await load(t, sc);
+    if (!x) continue;
+    const chs = x.r.sessions[0]!.dataChannels;
+    assert.equal(chs.length, 2, sc);
+    for (const ch of chs) {
+      const a = ch.announcement!;
+      // Frames 11/15 carry the PORT, 12/16 the 500 refusal (tshark: ftp.request.command == "PORT", ftp.response.code == 500).
+      assert.ok(x.frames[a.requestFrame - 1]!.payload.startsWith("PORT 10,99,0,3,0,25"), `${sc} ${ch.id}: PORT at frame ${a.requestFrame}`);
+      assert.ok(x.frames[a.reply!.frame - 1]!.payload.startsWith("500 "), `${sc} ${ch.id}: 500 at frame ${a.reply!.frame}`);
+      const v = ch.transfer!.verdict!;
+      assert.match(v, /the server refused PORT with 500 .* so no data connection was set up/, sc);
+      assert.match(v, /the PORT named 10\.99\.0\.3, a host other than the client 10\.99\.0\.2 \(port\.bounce\): the server refused the third-party address, as it should/, sc);
+      assert.doesNotMatch(v, /NAT helper/, sc);
+    }
+  }
+});
+
 test("fixtures: PORT 0,0,0,0 (vsftpd, pure-ftpd) -> port.zero-address on the PORT frame", async (t) => {
   for (const sc of ["vsftpd-port-zero", "pureftpd-port-zero"]) {
     const x = await load(t, sc);
