@@ -189,6 +189,7 @@ function buildTransfer(ch: ChannelState, conn: ConnectionReport | null): Transfe
     argument: x.cmd.arg,
     file: x.cmd.at.file,
     requestFrame: x.cmd.at.frame,
+    requestSeen: x.cmd.index >= 0,
     direction: x.direction,
     type: x.type,
     bytes,

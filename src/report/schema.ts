@@ -171,7 +171,13 @@ export const TransferSchema = z.object({
   command: z.enum(["RETR", "STOR", "STOU", "APPE", "LIST", "NLST", "MLSD"]),
   argument: z.string(),
   file: nonneg(),
+  /** Frame of the transfer command; when the command is not in the capture, its first reply's frame. */
   requestFrame: frameNo(),
+  /**
+   * False when the capture lost the command (a gap in the control connection) and the transfer is
+   * known from its replies: a 150/226 with no command pending after an accepted PASV/PORT.
+   */
+  requestSeen: z.boolean(),
   direction: z.enum(["download", "upload", "listing"]),
   type: z.enum(["ascii", "binary", "ebcdic", "local"]).nullable(),
   /** Application bytes moved in the transfer's direction, each byte once. */

@@ -155,6 +155,7 @@ export function transfer(o: XferOpts): TransferReport {
     argument: o.argument ?? (command === "RETR" || command === "STOR" ? "file.bin" : ""),
     file: 0,
     requestFrame: o.requestFrame,
+    requestSeen: true,
     direction,
     type: o.type === undefined ? "binary" : o.type,
     bytes: o.bytes ?? 0,

@@ -116,8 +116,21 @@ test("zeek cwd-navigation: d56 (227 at frame 714) and d299 (227 at 3626) are not
     if (!ch.transfer) {
       assert.match(f!.message, /transfer command was probably lost by the capture/);
       assert.match(f!.message, new RegExp(`\\b${lost}\\b`));
+    } else {
+      // The transfer is known from its replies only: requestSeen false, requestFrame = the 150's frame
+      // (tshark: no request between the 227 and the 150 at ${lost}, which it flags ack_lost_segment).
+      assert.equal(ch.transfer.requestSeen, false, id);
+      assert.equal(ch.transfer.requestFrame, lost, id);
+      assert.equal(ch.transfer.replies[0]!.code, 150, id);
+      assert.equal(ch.transfer.replies[0]!.frame, lost, id);
     }
   }
+  // Every other transfer's command is in the capture (tshark: 687 RETR requests, for 689 transfers).
+  const unseen = s.dataChannels.filter((c) => c.transfer && !c.transfer.requestSeen).map((c) => c.id);
+  assert.deepEqual(unseen, ["d56", "d299"]);
+  const d55 = s.dataChannels.find((c) => c.id === "d55")!.transfer!;
+  assert.equal(d55.requestSeen, true);
+  assert.equal(d55.requestFrame, 703); // tshark: RETR at frame 703, 150 at 704
 });
 
 test("pasv.address-mismatch: the shape of cwd-navigation around frame 714 (gap and orphan 150/226 before the next command) says 'lost by the capture'", () => {

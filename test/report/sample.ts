@@ -97,6 +97,7 @@ function conn(p: {
 
 function transfer(p: Partial<TransferReport> & Pick<TransferReport, "command" | "argument" | "requestFrame" | "status">): TransferReport {
   return {
+    requestSeen: true,
     file: 0,
     direction: p.command === "LIST" || p.command === "NLST" || p.command === "MLSD" ? "listing" : p.command === "RETR" ? "download" : "upload",
     type: "binary",
