@@ -110,9 +110,17 @@ export const detectControlMalformed: SessionDetector = (s, env) => {
     const side = a.mode === "active" ? "client" : "server";
     anomalies.push({ kind: "bad-announcement", side, excerpt: cut(a.raw), detail: a.error, at: { file: a.file, frame: a.frame, sec: 0, nsec: 0 } });
   }
+  // A 150/226 the correlator attached to a transfer whose command the capture lost (requestSeen
+  // false) answers that command: it is accounted for, not a reply to nothing.
+  const answerLostCommand = new Set<string>();
+  for (const ch of s.dataChannels) {
+    const t = ch.transfer;
+    if (t && !t.requestSeen) for (const r of t.replies) answerLostCommand.add(`${r.file}/${r.frame}`);
+  }
   const byKind = new Map<ControlAnomalyKind, ControlAnomaly[]>();
   for (const a of anomalies) {
     if (!MALFORMED[a.kind]) continue;
+    if (a.kind === "reply-without-command" && answerLostCommand.has(`${a.at.file}/${a.at.frame}`)) continue;
     if (a.kind === "unknown-command" && isExtensionVerb(a.excerpt)) continue;
     const list = byKind.get(a.kind);
     if (list) list.push(a);
