@@ -70,12 +70,15 @@ export function renderNdjsonSession(
   findings: readonly Finding[],
   opts?: Pick<RenderOptions, "showCredentials">,
 ): string {
-  const record: NdjsonSessionRecord = {
+  return safeJson(sessionRecord(session, findings, opts)) + "\n";
+}
+
+function sessionRecord(session: SessionReport, findings: readonly Finding[], opts?: Pick<RenderOptions, "showCredentials">): NdjsonSessionRecord {
+  return {
     type: "session",
     session: opts && !opts.showCredentials ? redactSession(session) : session,
-    findings: findings.slice(),
+    findings: findings as Finding[],
   };
-  return safeJson(record) + "\n";
 }
 
 /**
@@ -88,13 +91,8 @@ export function writeNdjsonSession(
   findings: readonly Finding[],
   opts?: Pick<RenderOptions, "showCredentials">,
 ): Uint8Array {
-  const record: NdjsonSessionRecord = {
-    type: "session",
-    session: opts && !opts.showCredentials ? redactSession(session) : session,
-    findings: findings as Finding[],
-  };
   w.reset();
-  w.value(record);
+  w.value(sessionRecord(session, findings, opts));
   w.raw("\n");
   return w.bytes();
 }
