@@ -91,8 +91,10 @@ export class Correlator {
   private unlinkedHead = 0;
   /** Pool entries between the hosts of a live session, which may adopt them when it ends: not expired by age. */
   private readonly held = new Set<TcpConnection>();
-  /** Host pair -> sessions not yet final between those hosts. */
-  private readonly livePairs = new Map<string, number>();
+  /** The same by host pair, to give them back to expiry when the pair's last session ends (may hold stale entries). */
+  private readonly heldByPair = new Map<string, { items: TcpConnection[]; compactAt: number }>();
+  /** Host pair -> how many sessions between those hosts are not final yet, and the earliest start among them. */
+  private readonly livePairs = new Map<string, { n: number; earliest: FrameMark }>();
   /** Data connection -> its channel. */
   private readonly channelOf = new Map<TcpConnection, ChannelState>();
   /** ICMP errors quoting connections that were not (yet) linked. */
@@ -771,7 +773,7 @@ export class Correlator {
     let set = this.unlinkedByPair.get(key);
     if (!set) this.unlinkedByPair.set(key, (set = new Set()));
     set.add(conn);
-    if (this.livePairs.has(key)) this.held.add(conn);
+    if (this.livePairs.has(key)) this.hold(conn, key);
   }
 
   /**
@@ -785,8 +787,14 @@ export class Correlator {
     while (this.unlinkedHead < order.length) {
       const c = order[this.unlinkedHead]!;
       if (this.pool.has(c) && !this.held.has(c)) {
-        if (secondsBetween(c.syn ?? c.firstSeen, now) <= UNLINKED_SECONDS) break;
-        this.drop(c);
+        const t = c.syn ?? c.firstSeen;
+        if (secondsBetween(t, now) <= UNLINKED_SECONDS) break;
+        // A session between the same hosts that started before this connection (one recognised by
+        // its banner, after the connection came) may still adopt it.
+        const key = pairKey(c.client.ip, c.server.ip);
+        const live = this.livePairs.get(key);
+        if (live && secondsBetween(live.earliest, t) >= 0) this.hold(c, key);
+        else this.drop(c);
       }
       this.unlinkedHead++;
     }
@@ -813,27 +821,38 @@ export class Correlator {
   /** A session starts between two hosts: pool entries between them from its start on may be adopted. */
   private holdPair(conn: TcpConnection): void {
     const key = pairKey(conn.client.ip, conn.server.ip);
-    this.livePairs.set(key, (this.livePairs.get(key) ?? 0) + 1);
-    // A session recognised by its banner started before it was recognised.
-    const set = this.unlinkedByPair.get(key);
-    if (set) for (const c of set) if (secondsBetween(conn.firstSeen, c.syn ?? c.firstSeen) >= 0) this.held.add(c);
+    const live = this.livePairs.get(key);
+    if (!live) this.livePairs.set(key, { n: 1, earliest: conn.firstSeen });
+    else {
+      live.n++;
+      if (secondsBetween(conn.firstSeen, live.earliest) > 0) live.earliest = conn.firstSeen;
+    }
   }
 
-  /** A session between two hosts is final: if it was the last, their pool entries age out again. */
+  /** A session between two hosts is final: if it was the last, their held pool entries age out again. */
   private releasePair(conn: TcpConnection): void {
     const key = pairKey(conn.client.ip, conn.server.ip);
-    const n = (this.livePairs.get(key) ?? 1) - 1;
-    if (n > 0) {
-      this.livePairs.set(key, n);
-      return;
-    }
+    const live = this.livePairs.get(key);
+    if (live && --live.n > 0) return; // (earliest stays: it only keeps a little more)
     this.livePairs.delete(key);
-    const set = this.unlinkedByPair.get(key);
-    if (!set) return;
-    for (const c of set) {
-      if (!this.held.delete(c)) continue;
-      this.unlinkedOrder.push(c); // expires from here when it is older than UNLINKED_SECONDS
+    const list = this.heldByPair.get(key);
+    if (!list) return;
+    this.heldByPair.delete(key);
+    // Each held entry once: it expires from here when it is older than UNLINKED_SECONDS.
+    for (const c of list.items) if (this.held.delete(c)) this.unlinkedOrder.push(c);
+  }
+
+  private hold(c: TcpConnection, key: string): void {
+    if (this.held.has(c)) return;
+    this.held.add(c);
+    let list = this.heldByPair.get(key);
+    if (!list) this.heldByPair.set(key, (list = { items: [], compactAt: 64 }));
+    if (list.items.length >= list.compactAt) {
+      // Entries claimed or evicted while held stay in the list until here: amortised O(1) per hold.
+      list.items = list.items.filter((x) => this.held.has(x));
+      list.compactAt = Math.max(64, 2 * list.items.length);
     }
+    list.items.push(c);
   }
 
   /** Out of the pool for good (expired or evicted): nothing will link it now. */

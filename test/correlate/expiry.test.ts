@@ -12,7 +12,7 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { analyzeFiles } from "../../src/analyze.js";
+import { analyzeFiles, type AnalyzeOptions } from "../../src/analyze.js";
 import { ATTEMPT_IDLE_SECONDS } from "../../src/tcp/assembler.js";
 import { TCP, tcpFrame } from "../../scripts/lib/pcap-writer.js";
 import { Capture, Flow, tempDir } from "../robustness/helpers.js";
@@ -21,10 +21,10 @@ import type { Report } from "../../src/report/schema.js";
 const C = "192.0.2.10";
 const S = "198.51.100.20";
 
-async function analyze(cap: Capture): Promise<Report> {
+async function analyze(cap: Capture, limits: AnalyzeOptions["limits"] = {}): Promise<Report> {
   const t = tempDir("ftpcap-expiry-");
   try {
-    return await analyzeFiles([t.file("expiry.pcap", cap.bytes())], { keepSessions: false, onSession: (s) => sessions.push(s) });
+    return await analyzeFiles([t.file("expiry.pcap", cap.bytes())], { keepSessions: false, onSession: (s) => sessions.push(s), limits });
   } finally {
     t.done();
   }
@@ -137,4 +137,56 @@ test("a data connection of an AUTH TLS session, older than the unlinked pool's 6
   assert.equal(d.connection?.bytes.toClient, 2000);
   assert.equal(d.connection?.inferred, true);
   assert.match(d.connection?.inferredReason ?? "", /encrypted control channel/);
+});
+
+const junk = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 151 + 7) & 0xff);
+
+test("a session recognised by its banner after a data connection between its hosts came: that connection is still adopted past 60 s", async () => {
+  sessions = [];
+  const cap = new Capture();
+  // Control connection on port 2121 (no --control-port): an FTP session only once the banner is seen.
+  const ctl = new Flow(cap, C, S, 40003, 2121).handshake();
+  // Before any byte of it, a connection between the same hosts (what it will adopt).
+  cap.tick(200);
+  const dataSyn = nextFrame(cap);
+  new Flow(cap, C, S, 41003, 50003, 3100).handshake().s(junk(1000)).close();
+  cap.tick(800);
+  ctl.s("220 FTP server ready\r\n").c("AUTH TLS\r\n").s("234 Proceed with negotiation.\r\n").c(junk(200)).s(junk(600));
+  for (let i = 0; i < 20; i++) {
+    cap.tick(5000);
+    new Flow(cap, "203.0.113.5", "203.0.113.6", 43000 + i, 8443, 6000 + i).handshake().c("x").close();
+    ctl.c(junk(60)).s(junk(60));
+  }
+  ctl.close();
+  await analyze(cap);
+  assert.equal(sessions.length, 1);
+  const s = sessions[0]!;
+  assert.equal(s.recognisedBy, "banner-heuristic");
+  assert.equal(s.dataChannels.length, 1);
+  assert.equal(s.dataChannels[0]!.connection?.synFrame, dataSyn);
+  assert.equal(s.dataChannels[0]!.connection?.bytes.toClient, 1000);
+});
+
+test("connections between the hosts of a live session beyond maxUnlinkedConnections: the oldest are evicted and counted, the newest adopted", async () => {
+  sessions = [];
+  const cap = new Capture();
+  const ctl = new Flow(cap, C, S, 40004, 21).handshake();
+  ctl.s("220 ready\r\n").c("AUTH TLS\r\n").s("234 Proceed with negotiation.\r\n");
+  const N = 1000;
+  const MAX = 100;
+  const syns: number[] = [];
+  for (let i = 0; i < N; i++) {
+    cap.tick(10);
+    syns.push(nextFrame(cap));
+    new Flow(cap, C, S, 20000 + i, 30000 + i, 7000 + i).handshake().close();
+  }
+  ctl.close();
+  const r = await analyze(cap, { maxUnlinkedConnections: MAX });
+  assert.equal(r.warnings.find((w) => w.code === "limit.maxUnlinkedConnections")?.count, N - MAX);
+  const s = sessions[0]!;
+  assert.equal(s.dataChannels.length, MAX, "the newest MAX, held for the session, adopted at its end");
+  assert.deepEqual(
+    s.dataChannels.map((d) => d.connection!.synFrame),
+    syns.slice(N - MAX),
+  );
 });
