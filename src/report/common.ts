@@ -209,6 +209,14 @@ export interface TransferRow {
   transfer: TransferReport;
 }
 
+/**
+ * The transfer's command as the human formats show it: "RETR", or "(RETR)" when the capture lost the
+ * command and the transfer is known from its replies (`requestSeen: false`; docs/usage.md).
+ */
+export function transferVerb(t: TransferReport): string {
+  return t.requestSeen === false ? `(${t.command})` : t.command;
+}
+
 export function transferRows(sessions: readonly SessionReport[]): TransferRow[] {
   const rows: TransferRow[] = [];
   for (const session of sessions)

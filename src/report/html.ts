@@ -39,6 +39,7 @@ import {
   shown,
   sortFindings,
   transferRows,
+  transferVerb,
   worstOf,
   fmtTransferBytes,
 } from "./common.js";
@@ -298,7 +299,7 @@ function transfersSection(r: Report): string {
   if (all.length === 0) return `<section id="transfers"><h2>Transfers</h2><p>None.</p></section>`;
   const rows = all.map(({ session, channel, transfer: t }): Td[] => [
     { html: h(`${session.id} ${channel.id}`, 40), sort: (sessionNumber(session.id) ?? 0) * 100000 + (Number(channel.id.slice(1)) || 0) },
-    { html: h(t.command) },
+    { html: h(transferVerb(t)) },
     { html: `<span class="mono">${h(t.argument || "–", 300)}</span>` },
     { html: h(channel.mode) },
     { html: channelEndpointsHtml(channel) },

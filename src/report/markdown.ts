@@ -42,6 +42,7 @@ import {
   shown,
   sortFindings,
   transferRows,
+  transferVerb,
   worstOf,
   fmtTransferBytes,
 } from "./common.js";
@@ -149,7 +150,7 @@ function transfersSection(r: Report): string {
   if (all.length === 0) return "### Transfers\n\nNone.";
   const rows = all.map(({ session, channel, transfer: t }) => [
     md(`${session.id} ${channel.id}`, 30),
-    md(t.command),
+    md(transferVerb(t)),
     md(t.argument || "–", 200),
     md(channel.mode),
     md(fmtChannelEndpoints(channel), 120),

@@ -31,6 +31,7 @@ import {
   shown,
   sortFindings,
   transferRows,
+  transferVerb,
   worstOf,
   fmtTransferBytes,
 } from "./common.js";
@@ -387,7 +388,7 @@ function transfersTable(r: Report, opts: RenderOptions): string {
   if (all.length === 0) return `${heading("Transfers", opts)}\n  no transfers`;
   const rows = all.map(({ session, channel, transfer: t }) => [
     cell(`${session.id} ${channel.id}`),
-    cell(t.argument ? `${t.command} ${t.argument}` : t.command),
+    cell(t.argument ? `${transferVerb(t)} ${t.argument}` : transferVerb(t)),
     cell(channel.mode),
     cell(fmtChannelEndpoints(channel).replace(" → ", "→")),
     cell(fmtTransferBytes(channel), { align: "right" }),
