@@ -1,22 +1,23 @@
 /**
- * JSON straight into bytes: the same text as `safeJson(value, indent)` (json.ts) — JSON.stringify's
- * layout and escapes, plus safeJson's escapes of DEL, C1 controls, format characters (bidi
- * overrides, zero-width) and U+2028/2029 — written as UTF-8 into a reusable buffer, with no string
- * built on the way.
+ * JSON straight into bytes: JSON.stringify's text — its layout and escapes — plus ftpcap's escapes of
+ * DEL, C1 controls, format characters (bidi overrides, zero-width) and U+2028/2029 as \uXXXX, so a
+ * report is safe to `cat` (json.ts). Written as UTF-8 into a reusable buffer, with no string built on
+ * the way. Every JSON ftpcap emits comes from here (json.ts safeJson is this, decoded).
  *
- * Why: a session's report is tens of kilobytes of JSON, and a busy capture has thousands. Through
- * JSON.stringify each one is built as a string from parts, flattened, checked for characters to
- * escape, and encoded to UTF-8 on the way to the file: three copies, most of the young-generation
+ * Why bytes: a session's report is tens of kilobytes of JSON, and a busy capture has thousands.
+ * Through JSON.stringify each one was built as a string from parts, flattened, checked for characters
+ * to escape, and encoded to UTF-8 on the way to the file: three copies, most of the young-generation
  * garbage of a run (docs/performance.md). Here each character is looked at once and written once.
  *
- * Equivalence with safeJson(JSON.stringify(...)) is tested byte for byte on every session of the
- * committed and public captures and on generated hostile values (test/report/json-bytes.test.ts).
- * Supported values are plain data, what reports hold: objects, arrays, strings, finite and non-finite
- * numbers, booleans, null, undefined (skipped in objects, null in arrays, as JSON.stringify does).
- * toJSON methods are not called (a Date would be written as an empty object).
+ * The rules are checked byte for byte against JSON.stringify followed by a regex pass over the
+ * escape set, on every session of the committed and public captures and on generated hostile values
+ * (test/report/json-bytes.test.ts). Supported values are plain data, what reports hold: objects,
+ * arrays, strings, finite and non-finite numbers, booleans, null, undefined (skipped in objects,
+ * null in arrays, as JSON.stringify does). toJSON methods are not called (a Date would be written as
+ * an empty object).
  */
 
-/** safeJson's escape set beyond JSON's own (json.ts UNSAFE_IN_JSON_TEXT, without the \n exception). */
+/** The escape set beyond JSON's own: Unicode control, format, line and paragraph separator characters. */
 const UNSAFE = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/u;
 const HEX = "0123456789abcdef";
 const hasOwn = Object.prototype.hasOwnProperty;
@@ -193,7 +194,7 @@ export class JsonBytes {
     this.raw(String(n));
   }
 
-  /** A JSON string literal with safeJson's escapes, as UTF-8. */
+  /** A JSON string literal with JSON's and the extra escapes, as UTF-8. */
   private string(s: string): void {
     const n = s.length;
     // Worst case per UTF-16 unit: a 6-byte \uXXXX escape.
@@ -279,7 +280,7 @@ export class JsonBytes {
   }
 }
 
-/** `\uXXXX` (lowercase hex, as JSON.stringify and safeJson write it) at `p`; returns the new position. */
+/** `\uXXXX` (lowercase hex, as JSON.stringify writes it) at `p`; returns the new position. */
 function u4(b: Buffer, p: number, c: number): number {
   b[p++] = 0x5c;
   b[p++] = 0x75;

@@ -2,10 +2,10 @@
  * json and ndjson.
  *
  * `json` is the versioned report itself (schema.ts), pretty-printed. Strings are kept exactly as the
- * analysis wrote them — the report is data for scripts — but the text is made safe to `cat`:
- * JSON.stringify already writes C0 controls as \u00XX; we also write DEL, C1 controls, bidi
- * overrides, zero-width and other invisible characters, and U+2028/2029 as \uXXXX escapes. The
- * parsed value is identical; the bytes on screen cannot move the cursor or reorder text.
+ * analysis wrote them — the report is data for scripts — but the text is made safe to `cat`: C0
+ * controls as JSON.stringify writes them, and DEL, C1 controls, bidi overrides, zero-width and other
+ * invisible characters, and U+2028/2029 as \uXXXX escapes (report/json-bytes.ts). The parsed value
+ * is identical; the bytes on screen cannot move the cursor or reorder text.
  *
  * Passwords: the analysis writes "<redacted>" unless --show-credentials; this renderer never undoes
  * that, and with showCredentials false it redacts again (common.ts `shown`) in case a report built
@@ -19,36 +19,18 @@ import type { Finding, Report, SessionReport } from "./schema.js";
 import type { NdjsonSessionRecord, NdjsonSummaryRecord } from "./ndjson-schema.js";
 import { groupFindings, redactSession, shown } from "./common.js";
 import type { RenderOptions } from "./options.js";
-import type { JsonBytes } from "./json-bytes.js";
-
-/** Raw controls/invisibles; "\n" excluded because the only raw newlines JSON.stringify writes are its indentation. */
-const UNSAFE_IN_JSON_TEXT = /(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu;
-
-function u16(m: string): string {
-  let out = "";
-  for (let i = 0; i < m.length; i++) out += "\\u" + m.charCodeAt(i).toString(16).padStart(4, "0");
-  return out;
-}
+import { JsonBytes } from "./json-bytes.js";
 
 /**
- * JSON.stringify, then every control/invisible character left raw (they can only be inside string
- * literals: JSON's own syntax is ASCII) rewritten as \uXXXX. Lone surrogates are already escaped by
- * JSON.stringify (ES2019 well-formed stringify).
+ * JSON.stringify's text (its layout with `indent`, its escapes) with every control or invisible
+ * character also written as \uXXXX. One writer makes every JSON ftpcap emits: report/json-bytes.ts,
+ * whose rules are checked against JSON.stringify in test/report/json-bytes.test.ts.
  */
-export function safeJson(value: unknown, indent?: number): string {
-  const text = JSON.stringify(value, null, indent);
-  // Almost every report is ASCII. JSON.stringify has already escaped C0 controls, so raw ASCII text
-  // can only hold DEL (and the indentation's newlines): two native scans (UTF-8 length equals the
-  // length only for pure ASCII; indexOf for DEL) skip the Unicode-class pass.
-  if (Buffer.byteLength(text, "utf8") === text.length && text.indexOf("\x7f") < 0) return text;
-  return ONLY_PLAIN_ASCII.test(text) ? text : text.replace(UNSAFE_IN_JSON_TEXT, u16);
+export function safeJson(value: unknown, indent = 0): string {
+  const w = new JsonBytes();
+  w.value(value, indent);
+  return w.bytes().toString("utf8");
 }
-
-/**
- * Printable ASCII, "\n", and the few symbols ftpcap's own sentences use (§ · µ ÿ — … → ─ ═ ▶ ◀):
- * nothing the escaping pass would change (none of them is Cc, Cf, Zl or Zp).
- */
-const ONLY_PLAIN_ASCII = /^[\x20-\x7e\n\u00a7\u00b7\u00b5\u00ff\u2014\u2026\u2192\u2500\u2550\u25b6\u25c0]*$/;
 
 export function renderJson(report: Report, opts: Pick<RenderOptions, "showCredentials">): string {
   return safeJson(shown(report, opts), 2) + "\n";

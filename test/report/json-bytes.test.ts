@@ -1,8 +1,10 @@
 /**
- * report/json-bytes.ts writes the same bytes as `safeJson` (JSON.stringify + ftpcap's extra escapes,
- * then UTF-8): on every session of every committed capture and of the public captures (when
- * ../shared is there), in the pretty layout the JSON spool uses and in ndjson's compact one, and on
- * generated hostile values (every escape class, surrogates, numbers JSON.stringify formats its own way).
+ * report/json-bytes.ts, the one JSON writer (json.ts safeJson decodes its bytes), writes exactly what
+ * JSON.stringify writes plus ftpcap's extra escapes — checked against an independent reference
+ * (JSON.stringify, then a regex pass over the escape set) on every session of every committed capture
+ * and of the public captures (when ../shared is there), in the pretty layout the JSON spool uses and in
+ * ndjson's compact one, and on generated hostile values (every escape class, surrogates, numbers
+ * JSON.stringify formats its own way).
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
@@ -13,13 +15,24 @@ import { safeJson } from "../../src/report/json.js";
 import { analyzeFiles } from "../../src/analyze.js";
 import { fixture, publicDir } from "../helpers/captures.js";
 
-/** safeJson's bytes for `v` as an element of a top-level array of a pretty document, and compact. */
+/**
+ * The rule, stated independently of the writer: JSON.stringify, then every raw control, format, line or
+ * paragraph separator character (only string contents can hold one; "\n" excepted, the only raw
+ * newlines being the indentation) written as \uXXXX per UTF-16 unit, lowercase.
+ */
+function reference(value: unknown, indent?: number): string {
+  return JSON.stringify(value, null, indent).replace(/(?!\n)[\p{Cc}\p{Cf}\p{Zl}\p{Zp}]/gu, (m) =>
+    Array.from({ length: m.length }, (_, i) => "\\u" + m.charCodeAt(i).toString(16).padStart(4, "0")).join(""),
+  );
+}
+
+/** The reference bytes for `v` as an element of a top-level array of a pretty document, and compact. */
 function expected(v: unknown): { pretty: Buffer; compact: Buffer } {
-  const wrapped = safeJson({ sessions: [v] }, 2);
+  const wrapped = reference({ sessions: [v] }, 2);
   const head = '{\n  "sessions": [\n';
   const tail = "\n  ]\n}";
   assert.ok(wrapped.startsWith(head) && wrapped.endsWith(tail));
-  return { pretty: Buffer.from(wrapped.slice(head.length, wrapped.length - tail.length), "utf8"), compact: Buffer.from(safeJson(v), "utf8") };
+  return { pretty: Buffer.from(wrapped.slice(head.length, wrapped.length - tail.length), "utf8"), compact: Buffer.from(reference(v), "utf8") };
 }
 
 const w = new JsonBytes(16); // small, so growing the buffer is exercised too
@@ -43,6 +56,8 @@ function same(v: unknown, what: string): void {
     assert.fail(`${what}: pretty bytes differ at ${i}: expected ${JSON.stringify(e.pretty.subarray(i, i + 40).toString("utf8"))}, got ${JSON.stringify(a.pretty.subarray(i, i + 40).toString("utf8"))}`);
   }
   assert.ok(a.compact.equals(e.compact), `${what}: compact bytes differ`);
+  // safeJson is the same writer, decoded.
+  assert.equal(safeJson(v), e.compact.toString("utf8"), `${what}: safeJson`);
 }
 
 function captures(dir: string, out: string[] = []): string[] {
@@ -54,7 +69,7 @@ function captures(dir: string, out: string[] = []): string[] {
   return out.sort();
 }
 
-test("every session of the committed captures: the same bytes as safeJson, pretty and compact", async () => {
+test("every session of the committed captures: the same bytes as the reference, pretty and compact", async () => {
   const files = captures(fixture("captures"));
   assert.ok(files.length >= 40, `committed captures found: ${files.length}`);
   let sessions = 0;
@@ -69,7 +84,7 @@ test("every session of the committed captures: the same bytes as safeJson, prett
   assert.ok(sessions >= 40, `sessions compared: ${sessions}`);
 });
 
-test("every session of the public captures: the same bytes as safeJson", { skip: publicDir === null ? "../shared/captures/public is not there" : false }, async () => {
+test("every session of the public captures: the same bytes as the reference", { skip: publicDir === null ? "../shared/captures/public is not there" : false }, async () => {
   let sessions = 0;
   for (const f of captures(publicDir!)) {
     const r = await analyzeFiles([f]);
@@ -81,7 +96,7 @@ test("every session of the public captures: the same bytes as safeJson", { skip:
   assert.ok(sessions >= 50, `sessions compared: ${sessions}`);
 });
 
-test("hostile strings and odd numbers: the same bytes as safeJson", () => {
+test("hostile strings and odd numbers: the same bytes as the reference", () => {
   // Every escape class: C0 controls (short and \u forms), quote, backslash, DEL, C1, soft hyphen,
   // Arabic format characters, ZWSP/ZWJ, bidi overrides and isolates, U+2028/2029, BOM, interlinear
   // annotations, astral format characters (U+E0001, U+1D173), a plain astral (emoji), lone
