@@ -195,7 +195,7 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
 
   const spool = format === "json" ? new SessionSpool(opts.showCredentials) : null;
   /** ndjson: each session line is written from this reused buffer. */
-  const ndjsonBytes = new JsonBytes();
+  const ndjsonBytes = format === "ndjson" ? new JsonBytes() : null;
   const wanted = new Set(opts.session);
   const keep = (id: string) => wanted.size === 0 || wanted.has(id);
   // --session: what the summary says of the kept sessions, counted as they pass (json and ndjson
@@ -220,7 +220,7 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
           selectedIds.add(s.id);
           count(selected, s);
         }
-        if (format === "ndjson") out.write(writeNdjsonSession(ndjsonBytes, s, findings, { showCredentials: opts.showCredentials }));
+        if (ndjsonBytes) out.write(writeNdjsonSession(ndjsonBytes, s, findings, { showCredentials: opts.showCredentials }));
         else if (spool) spool.add(s);
       },
     });

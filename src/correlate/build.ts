@@ -20,7 +20,7 @@ import type {
 } from "../report/schema.js";
 import type { Side, TcpConnection } from "../tcp/types.js";
 import { fmtEp } from "./correlator.js";
-import type { ChannelState, Entry, SessionState } from "./state.js";
+import { openedAt, type ChannelState, type Entry, type SessionState } from "./state.js";
 
 export interface BuildOptions {
   precisionOf: (file: number) => Precision;
@@ -182,7 +182,7 @@ function buildTransfer(ch: ChannelState, conn: ConnectionReport | null): Transfe
   const lastP = c && senderSide !== null ? c.lastPayload[senderSide] : null;
   // The transfer's time runs from the data connection's SYN (or its first frame, mid-stream) to the
   // last data byte: what the user waits for, and what Zeek's conn.log duration shows for ftp-data.
-  const begin = c ? c.syn ?? c.firstSeen : null;
+  const begin = c ? openedAt(c) : null;
   const duration = begin && lastP ? Math.max(0, secondsBetween(begin, lastP)) : null;
   return {
     command: x.command,

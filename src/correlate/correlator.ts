@@ -30,6 +30,7 @@ import type { Side, StreamHandler, TcpConnection, TcpEventKind } from "../tcp/ty
 import {
   MODE_OF_VERB,
   TRANSFER_VERBS,
+  openedAt,
   type ChannelState,
   type Entry,
   type Expectation,
@@ -645,7 +646,7 @@ export class Correlator {
     const s = exp.channel.session;
     const ftpClient = s.ftpClientSide === 0 ? s.conn.client : s.conn.server;
     const ftpServer = s.ftpClientSide === 0 ? s.conn.server : s.conn.client;
-    const t = conn.syn ?? conn.firstSeen;
+    const t = openedAt(conn);
     if (secondsBetween(exp.from, t) < -EARLY_SLACK_SECONDS) return null;
     if (secondsBetween(exp.from, t) > EXPECTATION_SECONDS) return null;
     if (exp.ip !== null && conn.server.ip === exp.ip) {
@@ -758,7 +759,7 @@ export class Correlator {
   }
 
   private remember(conn: TcpConnection): void {
-    this.expireUnlinked(conn.syn ?? conn.firstSeen);
+    this.expireUnlinked(openedAt(conn));
     const max = this.opts.limits.maxUnlinkedConnections;
     if (this.pool.size >= max) {
       this.drop(this.oldestUnlinked());
@@ -787,7 +788,7 @@ export class Correlator {
     while (this.unlinkedHead < order.length) {
       const c = order[this.unlinkedHead]!;
       if (this.pool.has(c) && !this.held.has(c)) {
-        const t = c.syn ?? c.firstSeen;
+        const t = openedAt(c);
         if (secondsBetween(t, now) <= UNLINKED_SECONDS) break;
         // A session between the same hosts that started before this connection (one recognised by
         // its banner, after the connection came) may still adopt it.
@@ -933,7 +934,7 @@ export class Correlator {
     const candidates = this.unlinkedByPair.get(pairKey(a, b));
     if (!candidates) return;
     for (const c of [...candidates]) {
-      const t = c.syn ?? c.firstSeen;
+      const t = openedAt(c);
       if (this.controlConns.has(c) || secondsBetween(start, t) < 0 || secondsBetween(t, end) < 0) continue;
       this.forget(c);
       const ch = this.bareChannel(s);

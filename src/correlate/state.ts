@@ -146,3 +146,8 @@ export const MODE_OF_VERB: Readonly<Record<AnnouncementVerb, ChannelMode>> = {
   LPSV: "passive",
   EPSV: "extended-passive",
 };
+
+/** When a connection was opened: its first SYN, or its first frame when the capture has no SYN (mid-stream). */
+export function openedAt(c: TcpConnection): FrameMark {
+  return c.syn ?? c.firstSeen;
+}

@@ -191,8 +191,8 @@ export function digestSession(s: SessionReport): SessionReport | null {
     timeline.some((e) => e.kind === "gap") ||
     failureEvents({ timeline } as Pick<SessionReport, "timeline"> as SessionReport).length > 0;
   if (!relevant) return null;
-  // Named fields, not `...s`: a spread would keep every other member (handshake marks, modes, the
-  // ISO time strings) alive for the rest of the run. Shared constants stand in for what no
+  // Named fields, not `...s`: a spread would keep every other member (handshake marks, modes) alive
+  // for the rest of the run. Shared constants stand in for what no
   // capture-wide detector reads.
   return {
     id: s.id,
@@ -202,8 +202,8 @@ export function digestSession(s: SessionReport): SessionReport | null {
     recognisedBy: s.recognisedBy,
     mode: s.mode,
     modes: NO_MODES,
-    start: flat(s.start),
-    end: flat(s.end),
+    start: s.start,
+    end: s.end,
     durationSeconds: s.durationSeconds,
     midStream: s.midStream,
     banner: null,
@@ -223,10 +223,6 @@ export function digestSession(s: SessionReport): SessionReport | null {
 const NO_MODES: SessionReport["modes"] = Object.freeze({}) as SessionReport["modes"];
 const NO_HANDSHAKE: SessionReport["handshake"] = Object.freeze({ syn: null, synAck: null, ack: null, rttMs: null });
 
-/** A copy of `t` as one flat string: an ISO time built by concatenation is a tree of its pieces. */
-function flat(t: string): string {
-  return t.length < 64 ? Buffer.from(t, "latin1").toString("latin1") : t;
-}
 
 /** Sessions and evidence folded into one repeated finding (FindingDraft.repeat). */
 interface Repeat {
