@@ -21,15 +21,31 @@ import type { Report } from "../../src/report/schema.js";
 const C = "192.0.2.10";
 const S = "198.51.100.20";
 
-async function analyze(cap: Capture, limits: AnalyzeOptions["limits"] = {}): Promise<Report> {
+/** The capture analyzed as the CLI streams it: the report (sessions not kept) and the sessions as they ended. */
+async function analyze(cap: Capture, limits: AnalyzeOptions["limits"] = {}): Promise<{ r: Report; sessions: Report["sessions"] }> {
+  const sessions: Report["sessions"] = [];
   const t = tempDir("ftpcap-expiry-");
   try {
-    return await analyzeFiles([t.file("expiry.pcap", cap.bytes())], { keepSessions: false, onSession: (s) => sessions.push(s), limits });
+    const r = await analyzeFiles([t.file("expiry.pcap", cap.bytes())], { keepSessions: false, onSession: (s) => sessions.push(s), limits });
+    return { r, sessions };
   } finally {
     t.done();
   }
 }
-let sessions: Report["sessions"] = [];
+
+const junk = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 151 + 7) & 0xff);
+
+/**
+ * 100 s of other traffic: an unrelated connection every 5 s (each one runs the pool's expiry), while
+ * the (encrypted) control connection keeps talking.
+ */
+function otherTraffic(cap: Capture, ctl: Flow, firstPort: number, firstIsn: number): void {
+  for (let i = 0; i < 20; i++) {
+    cap.tick(5000);
+    new Flow(cap, "203.0.113.5", "203.0.113.6", firstPort + i, 8443, firstIsn + i).handshake().c("x").close();
+    ctl.c(junk(60)).s(junk(60));
+  }
+}
 
 /** Frame number of the next record added to `cap`. */
 const nextFrame = (cap: Capture) => cap.records.length + 1;
@@ -54,10 +70,9 @@ function unansweredActive(cap: Capture, quietSeconds: number): { syns: number[] 
 }
 
 test(`an unanswered SYN silent for more than ${ATTEMPT_IDLE_SECONDS} s is closed as idle at its last SYN, not held to the capture's end`, async () => {
-  sessions = [];
   const cap = new Capture();
   const { syns } = unansweredActive(cap, ATTEMPT_IDLE_SECONDS + 25);
-  const r = await analyze(cap);
+  const { r, sessions } = await analyze(cap);
   assert.equal(r.sessions.length, 0, "streamed, not kept");
   assert.equal(sessions.length, 1);
   const d = sessions[0]!.dataChannels[0]!;
@@ -69,10 +84,9 @@ test(`an unanswered SYN silent for more than ${ATTEMPT_IDLE_SECONDS} s is closed
 });
 
 test(`the same attempt in a capture that ends within ${ATTEMPT_IDLE_SECONDS} s is still open at the capture's end`, async () => {
-  sessions = [];
   const cap = new Capture();
   const { syns } = unansweredActive(cap, ATTEMPT_IDLE_SECONDS - 25);
-  await analyze(cap);
+  const { sessions } = await analyze(cap);
   const d = sessions[0]!.dataChannels[0]!;
   assert.equal(d.connection?.lastFrame, syns[2]);
   assert.equal(d.connection?.outcome, "syn-unanswered");
@@ -80,7 +94,6 @@ test(`the same attempt in a capture that ends within ${ATTEMPT_IDLE_SECONDS} s i
 });
 
 test("a one-sided connection that carried bytes is not an attempt: a long silence does not close it", async () => {
-  sessions = [];
   const cap = new Capture();
   // Only the server's side of a passive data connection was captured (asymmetric routing): no SYN,
   // bytes, then ATTEMPT_IDLE_SECONDS + 60 s of silence while the control connection stays busy.
@@ -96,7 +109,7 @@ test("a one-sided connection that carried bytes is not an attempt: a long silenc
   const last = nextFrame(cap);
   cap.add(tcpFrame({ src: S, dst: C, sport: 50001, dport: 41000, seq: 5008, ack: 9000, flags: TCP.ACK | TCP.PSH, payload: Buffer.from("-rw- b\r\n") }));
   ctl.c("QUIT\r\n").s("221 bye\r\n").close();
-  await analyze(cap);
+  const { sessions } = await analyze(cap);
   // (Picked up mid-stream, it is linked by host pair, beside the PASV channel that saw no connection.)
   const withConn = sessions[0]!.dataChannels.filter((x) => x.connection !== null);
   assert.equal(withConn.length, 1);
@@ -108,26 +121,18 @@ test("a one-sided connection that carried bytes is not an attempt: a long silenc
 });
 
 test("a data connection of an AUTH TLS session, older than the unlinked pool's 60 s when the session ends, is still adopted", async () => {
-  sessions = [];
   const cap = new Capture();
   const ctl = new Flow(cap, C, S, 40002, 21).handshake();
   ctl.s("220 ready\r\n").c("AUTH TLS\r\n").s("234 Proceed with negotiation.\r\n");
-  const junk = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 151 + 7) & 0xff);
   ctl.c(junk(300)).s(junk(900));
   // The passive data connection the encrypted PASV reply announced, at about 1 s.
   cap.tick(1000);
   const dataSyn = nextFrame(cap);
   const data = new Flow(cap, C, S, 41001, 50002, 3000).handshake();
   data.s(junk(2000)).close();
-  // 100 s of other traffic: unrelated connections every 5 s (each one runs the pool's expiry), the
-  // control connection keeps talking.
-  for (let i = 0; i < 20; i++) {
-    cap.tick(5000);
-    new Flow(cap, "203.0.113.5", "203.0.113.6", 42000 + i, 8443, 5000 + i).handshake().c("x").close();
-    ctl.c(junk(60)).s(junk(60));
-  }
+  otherTraffic(cap, ctl, 42000, 5000);
   ctl.close();
-  await analyze(cap);
+  const { sessions } = await analyze(cap);
   assert.equal(sessions.length, 1);
   const s = sessions[0]!;
   assert.equal(s.tls, true);
@@ -139,10 +144,7 @@ test("a data connection of an AUTH TLS session, older than the unlinked pool's 6
   assert.match(d.connection?.inferredReason ?? "", /encrypted control channel/);
 });
 
-const junk = (n: number) => Uint8Array.from({ length: n }, (_, i) => (i * 151 + 7) & 0xff);
-
 test("a session recognised by its banner after a data connection between its hosts came: that connection is still adopted past 60 s", async () => {
-  sessions = [];
   const cap = new Capture();
   // Control connection on port 2121 (no --control-port): an FTP session only once the banner is seen.
   const ctl = new Flow(cap, C, S, 40003, 2121).handshake();
@@ -152,13 +154,9 @@ test("a session recognised by its banner after a data connection between its hos
   new Flow(cap, C, S, 41003, 50003, 3100).handshake().s(junk(1000)).close();
   cap.tick(800);
   ctl.s("220 FTP server ready\r\n").c("AUTH TLS\r\n").s("234 Proceed with negotiation.\r\n").c(junk(200)).s(junk(600));
-  for (let i = 0; i < 20; i++) {
-    cap.tick(5000);
-    new Flow(cap, "203.0.113.5", "203.0.113.6", 43000 + i, 8443, 6000 + i).handshake().c("x").close();
-    ctl.c(junk(60)).s(junk(60));
-  }
+  otherTraffic(cap, ctl, 43000, 6000);
   ctl.close();
-  await analyze(cap);
+  const { sessions } = await analyze(cap);
   assert.equal(sessions.length, 1);
   const s = sessions[0]!;
   assert.equal(s.recognisedBy, "banner-heuristic");
@@ -168,7 +166,6 @@ test("a session recognised by its banner after a data connection between its hos
 });
 
 test("connections between the hosts of a live session beyond maxUnlinkedConnections: the oldest are evicted and counted, the newest adopted", async () => {
-  sessions = [];
   const cap = new Capture();
   const ctl = new Flow(cap, C, S, 40004, 21).handshake();
   ctl.s("220 ready\r\n").c("AUTH TLS\r\n").s("234 Proceed with negotiation.\r\n");
@@ -181,7 +178,7 @@ test("connections between the hosts of a live session beyond maxUnlinkedConnecti
     new Flow(cap, C, S, 20000 + i, 30000 + i, 7000 + i).handshake().close();
   }
   ctl.close();
-  const r = await analyze(cap, { maxUnlinkedConnections: MAX });
+  const { r, sessions } = await analyze(cap, { maxUnlinkedConnections: MAX });
   assert.equal(r.warnings.find((w) => w.code === "limit.maxUnlinkedConnections")?.count, N - MAX);
   const s = sessions[0]!;
   assert.equal(s.dataChannels.length, MAX, "the newest MAX, held for the session, adopted at its end");
