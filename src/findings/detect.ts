@@ -270,9 +270,8 @@ export class FindingCapper {
       const key = `${d.code}\u0000${d.repeat.key}`;
       let r = this.repeats.get(key);
       if (r === undefined) {
-        // The first of its key (most keys are seen once): a flat copy of the key and the session id,
-        // no other object, so nothing of the session is kept alive by the pieces of the key.
-        this.repeats.set(Buffer.from(key, "utf16le").toString("utf16le"), d.session ?? "?");
+        // The first of its key (most keys are seen once): the key and the session id, no other object.
+        this.repeats.set(key, d.session ?? "?");
       } else if (typeof r === "string" || (Array.isArray(r) && r.length < REPEAT_LISTED)) {
         if (typeof r === "string") this.repeats.set(key, (r = [r]));
         r.push(d.session ?? "?"); // listed on its own, below
