@@ -164,10 +164,20 @@ export function detectCapture(sessions: readonly SessionReport[], ctx: FindingCo
  * limit), so a streaming run keeps memory flat in the number of sessions.
  */
 export function digestSession(s: SessionReport): SessionReport | null {
-  // Only what the capture-wide detectors read (failureEvents, sessionGaps, the counts): a digest is
-  // kept for every finished session until the end, so its size is what grows with the capture
-  // (docs/performance.md, "Memory"). Failed logins: each 5xx reply that failureEvents counts, after
-  // the verb of the command it answers (failureEvents reads the verb from the command before a reply).
+  // A session with nothing for the capture-wide detectors (no failed login, no gap, nothing dropped by
+  // a limit) changes no capture-wide finding: most sessions keep nothing at all. What is kept stays to
+  // the end of the run, so it is what grows with the capture (docs/performance.md, "Memory").
+  const lossy = s.dataChannels.filter((d) => d.connection && d.connection.missingBytes.toClient + d.connection.missingBytes.toServer > 0);
+  const relevant =
+    lossy.length > 0 ||
+    s.login.failures > 0 ||
+    s.counts.droppedAnnouncements > 0 ||
+    s.counts.droppedTimelineEvents > 0 ||
+    s.timeline.some((e) => e.lane === "control" && e.kind === "gap") ||
+    failureEvents(s).length > 0;
+  if (!relevant) return null;
+  // What failureEvents and sessionGaps read: control gaps, each 5xx reply after the verb of the command
+  // it answers (failureEvents reads the verb from the command before a reply), the lossy channels' gaps.
   const timeline: TimelineEvent[] = [];
   let lastCommand: TimelineEvent | null = null;
   for (const e of s.timeline) {
@@ -179,21 +189,9 @@ export function digestSession(s: SessionReport): SessionReport | null {
       timeline.push(e);
     }
   }
-  const lossy = s.dataChannels.filter((d) => d.connection && d.connection.missingBytes.toClient + d.connection.missingBytes.toServer > 0);
   for (const d of lossy) for (const e of s.timeline) if (e.lane === d.id && e.kind === "data.gap") timeline.push(e);
-  // A session with nothing for them (no failed login, no gap, nothing dropped) changes no capture-wide
-  // finding: most sessions keep nothing at all.
-  const relevant =
-    lossy.length > 0 ||
-    s.login.failures > 0 ||
-    s.counts.droppedAnnouncements > 0 ||
-    s.counts.droppedTimelineEvents > 0 ||
-    timeline.some((e) => e.kind === "gap") ||
-    failureEvents({ timeline } as Pick<SessionReport, "timeline"> as SessionReport).length > 0;
-  if (!relevant) return null;
   // Named fields, not `...s`: a spread would keep every other member (handshake marks, modes) alive
-  // for the rest of the run. Shared constants stand in for what no
-  // capture-wide detector reads.
+  // for the rest of the run. Shared constants stand in for what no capture-wide detector reads.
   return {
     id: s.id,
     file: s.file,
@@ -222,7 +220,6 @@ export function digestSession(s: SessionReport): SessionReport | null {
 
 const NO_MODES: SessionReport["modes"] = Object.freeze({}) as SessionReport["modes"];
 const NO_HANDSHAKE: SessionReport["handshake"] = Object.freeze({ syn: null, synAck: null, ack: null, rttMs: null });
-
 
 /** Sessions and evidence folded into one repeated finding (FindingDraft.repeat). */
 interface Repeat {
