@@ -201,10 +201,7 @@ class Dir {
 class Flow {
   /** Next flow with the same hash key. */
   chain: Flow | undefined = undefined;
-  /**
-   * While open: the half-open list (only one side seen yet) or the established list, each least
-   * recently active first; once closed: the TIME-WAIT list, oldest first.
-   */
+  /** The half-open list (only one side seen yet) or the established list, each least recently active first. */
   lprev: Flow | null = null;
   lnext: Flow | null = null;
   /** Sides that have sent a segment: bit 0 client, bit 1 server. */
@@ -212,7 +209,6 @@ class Flow {
   /** Both sides have sent a segment (the flow moved from the half-open list to the established one). */
   established = false;
   closed = false;
-  closedSec = 0;
   handler: StreamHandler | null = null;
   readonly d0: Dir;
   readonly d1: Dir;
@@ -233,6 +229,90 @@ class Flow {
     this.d0 = new Dir(this, 0, conn.stats[0]);
     this.d1 = new Dir(this, 1, conn.stats[1]);
   }
+}
+
+/**
+ * What TIME-WAIT keeps of a closed connection (docs/tcp.md "TIME-WAIT"): its four-tuple, where each
+ * direction's stream started and ended (isLate), and the connection for ICMP errors that quote it,
+ * held weakly. A few hundred bytes instead of the closed flow with its directions, marks and
+ * counters: a busy capture has thousands of connections in TIME-WAIT at any time.
+ *
+ * The connection is a WeakRef because TIME-WAIT must not be what keeps it alive: an ICMP error only
+ * matters for a connection the correlator still holds (a live session's, or one in its unlinked
+ * pool), and those it holds strongly; for any other, deref() giving it or not makes no difference.
+ */
+class Tomb {
+  chain: Tomb | undefined = undefined;
+  /** The TIME-WAIT list, oldest first. */
+  prev: Tomb | null = null;
+  next: Tomb | null = null;
+  readonly hasIsn0: boolean;
+  readonly isn0: number;
+  readonly started0: boolean;
+  readonly next0: number;
+  readonly hasIsn1: boolean;
+  readonly isn1: number;
+  readonly started1: boolean;
+  readonly next1: number;
+  readonly key: number;
+  readonly alen: number;
+  readonly addr: Uint8Array;
+  readonly port0: number;
+  readonly port1: number;
+  readonly conn: WeakRef<TcpConnection>;
+
+  constructor(
+    f: Flow,
+    readonly closedSec: number,
+  ) {
+    this.key = f.key;
+    this.alen = f.alen;
+    this.addr = f.addr;
+    this.port0 = f.port0;
+    this.port1 = f.port1;
+    this.conn = new WeakRef(f.conn);
+    this.hasIsn0 = f.d0.hasIsn;
+    this.isn0 = f.d0.isn;
+    this.started0 = f.d0.started;
+    this.next0 = f.d0.next;
+    this.hasIsn1 = f.d1.hasIsn;
+    this.isn1 = f.d1.isn;
+    this.started1 = f.d1.started;
+    this.next1 = f.d1.next;
+  }
+}
+
+/** 0 when (a -> b) is the tuple's client -> server, 1 when server -> client, -1 when it is another four-tuple. */
+function sideIn(
+  alen: number,
+  addr: Uint8Array,
+  port0: number,
+  port1: number,
+  ba: Uint8Array,
+  oa: number,
+  pa: number,
+  bb: Uint8Array,
+  ob: number,
+  pb: number,
+  len: number,
+): number {
+  if (alen !== len) return -1;
+  if (pa === port0 && pb === port1 && bytesEqual(ba, oa, addr, 0, len) && bytesEqual(bb, ob, addr, len, len)) return 0;
+  if (pa === port1 && pb === port0 && bytesEqual(ba, oa, addr, len, len) && bytesEqual(bb, ob, addr, 0, len)) return 1;
+  return -1;
+}
+
+/** Takes `x` out of its hash chain in `table` (open flows or TIME-WAIT). */
+function unchain<T extends { readonly key: number; chain: T | undefined }>(table: Map<number, T>, x: T): void {
+  let cur = table.get(x.key);
+  if (cur === x) {
+    if (x.chain === undefined) table.delete(x.key);
+    else table.set(x.key, x.chain);
+  } else {
+    while (cur !== undefined && cur.chain !== x) cur = cur.chain;
+    if (cur !== undefined) cur.chain = x.chain;
+  }
+  x.chain = undefined;
 }
 
 function fmix32(h: number): number {
@@ -306,16 +386,18 @@ export class Assembler {
     overlapChecksSkipped: 0,
   };
 
-  /** Hash key (a non-negative 30-bit integer, so V8 keeps it a Smi) -> chain of flows, open or in TIME-WAIT. */
+  /** Hash key (a non-negative 30-bit integer, so V8 keeps it a Smi) -> chain of open flows. */
   private readonly table = new Map<number, Flow>();
+  /** The same key -> chain of closed connections in TIME-WAIT. */
+  private readonly tombs = new Map<number, Tomb>();
   /** Open flows with both sides seen, least recently active first. */
   private lruHead: Flow | null = null;
   private lruTail: Flow | null = null;
   /** Open flows with only one side seen so far (a SYN nobody answered, a one-way capture), least recently active first. */
   private halfHead: Flow | null = null;
   private halfTail: Flow | null = null;
-  private waitHead: Flow | null = null;
-  private waitTail: Flow | null = null;
+  private waitHead: Tomb | null = null;
+  private waitTail: Tomb | null = null;
   private waitCount = 0;
   private bufHead: Dir | null = null;
   private bufTail: Dir | null = null;
@@ -380,22 +462,23 @@ export class Assembler {
     const flags = seg.flags;
 
     if (f === undefined) {
-      f = this.createFor(seg, key, alen);
-      side = 0;
-      if (this.sideOf(f, b, seg.srcAddrOff, seg.srcPort, b, seg.dstAddrOff, seg.dstPort, alen) === 1) side = 1;
-    } else if (f.closed) {
-      if (this.isLate(f, side as Side, seg)) {
-        this.stats.lateSegments++;
-        return;
+      // Not open: a straggler of a connection in TIME-WAIT, or a new connection.
+      for (let t = this.waitCount > 0 ? this.tombs.get(key) : undefined; t !== undefined; t = t.chain) {
+        const ts = sideIn(t.alen, t.addr, t.port0, t.port1, b, seg.srcAddrOff, seg.srcPort, b, seg.dstAddrOff, seg.dstPort, alen);
+        if (ts < 0) continue;
+        if (this.isLate(t, ts as Side, seg)) {
+          this.stats.lateSegments++;
+          return;
+        }
+        this.forget(t);
+        break;
       }
-      this.forget(f);
       f = this.createFor(seg, key, alen);
-      side = this.sideOf(f, b, seg.srcAddrOff, seg.srcPort, b, seg.dstAddrOff, seg.dstPort, alen);
+      side = this.sideOf(f, b, seg.srcAddrOff, seg.srcPort, b, seg.dstAddrOff, seg.dstPort, alen) === 1 ? 1 : 0;
     } else if ((flags & SYN_ACK_RST) === TCP_SYN && !this.sameAttempt(f, side as Side, seg.seq)) {
       // Port reuse (docs/tcp.md): a SYN with a new ISN starts a new connection on the same four-tuple,
       // as FTP active mode does from port 20 for every transfer.
-      this.close(f, "reused", st, markOf(seg));
-      this.forget(f);
+      this.close(f, "reused", st, markOf(seg), false);
       f = this.createFor(seg, key, alen);
       side = 0;
     }
@@ -423,6 +506,9 @@ export class Assembler {
     for (let f = this.table.get(key); f !== undefined; f = f.chain) {
       if (this.sideOf(f, a, 0, srcPort, b, 0, dstPort, a.length) >= 0) return f.conn;
     }
+    for (let t = this.tombs.get(key); t !== undefined; t = t.chain) {
+      if (sideIn(t.alen, t.addr, t.port0, t.port1, a, 0, srcPort, b, 0, dstPort, a.length) >= 0) return t.conn.deref() ?? null;
+    }
     return null;
   }
 
@@ -438,10 +524,7 @@ export class Assembler {
 
   /** 0 when (a -> b) is client -> server, 1 when server -> client, -1 when it is another four-tuple. */
   private sideOf(f: Flow, ba: Uint8Array, oa: number, pa: number, bb: Uint8Array, ob: number, pb: number, alen: number): number {
-    if (f.alen !== alen) return -1;
-    if (pa === f.port0 && pb === f.port1 && bytesEqual(ba, oa, f.addr, 0, alen) && bytesEqual(bb, ob, f.addr, alen, alen)) return 0;
-    if (pa === f.port1 && pb === f.port0 && bytesEqual(ba, oa, f.addr, alen, alen) && bytesEqual(bb, ob, f.addr, 0, alen)) return 1;
-    return -1;
+    return sideIn(f.alen, f.addr, f.port0, f.port1, ba, oa, pa, bb, ob, pb, alen);
   }
 
   private createFor(seg: TcpSegment, key: number, alen: number): Flow {
@@ -509,14 +592,14 @@ export class Assembler {
   }
 
   /** A segment for a connection in TIME-WAIT: a straggler of the old connection, or the start of a new one? */
-  private isLate(f: Flow, side: Side, seg: TcpSegment): boolean {
-    const d = side === 0 ? f.d0 : f.d1;
-    const p = side === 0 ? f.d1 : f.d0;
+  private isLate(t: Tomb, side: Side, seg: TcpSegment): boolean {
     const flags = seg.flags;
     if (flags & TCP_RST) return true;
-    if (flags & TCP_SYN) return d.hasIsn && d.isn === seg.seq;
-    if (d.started && Math.abs(seqDiff(seg.seq, d.next)) > LATE_WINDOW) return false;
-    if (flags & TCP_ACK && p.started && Math.abs(seqDiff(seg.ack, p.next)) > LATE_WINDOW) return false;
+    const hasIsn = side === 0 ? t.hasIsn0 : t.hasIsn1;
+    if (flags & TCP_SYN) return hasIsn && (side === 0 ? t.isn0 : t.isn1) === seg.seq;
+    if ((side === 0 ? t.started0 : t.started1) && Math.abs(seqDiff(seg.seq, side === 0 ? t.next0 : t.next1)) > LATE_WINDOW) return false;
+    if (flags & TCP_ACK && (side === 0 ? t.started1 : t.started0) && Math.abs(seqDiff(seg.ack, side === 0 ? t.next1 : t.next0)) > LATE_WINDOW)
+      return false;
     return true;
   }
 
@@ -553,27 +636,19 @@ export class Assembler {
     f.lprev = f.lnext = null;
   }
 
-  /** Removes a flow from the hash table (its chain), whatever list it is in. */
+  /** Removes an open flow from the hash table (its chain). */
   private untable(f: Flow): void {
-    let cur = this.table.get(f.key);
-    if (cur === f) {
-      if (f.chain === undefined) this.table.delete(f.key);
-      else this.table.set(f.key, f.chain);
-    } else {
-      while (cur !== undefined && cur.chain !== f) cur = cur.chain;
-      if (cur !== undefined) cur.chain = f.chain;
-    }
-    f.chain = undefined;
+    unchain(this.table, f);
   }
 
-  /** Removes a closed flow from the table and the TIME-WAIT list. */
-  private forget(f: Flow): void {
-    this.untable(f);
-    if (f.lprev !== null) f.lprev.lnext = f.lnext;
-    else if (this.waitHead === f) this.waitHead = f.lnext;
-    if (f.lnext !== null) f.lnext.lprev = f.lprev;
-    else if (this.waitTail === f) this.waitTail = f.lprev;
-    f.lprev = f.lnext = null;
+  /** Removes a connection from TIME-WAIT: its chain and the list. */
+  private forget(t: Tomb): void {
+    unchain(this.tombs, t);
+    if (t.prev !== null) t.prev.next = t.next;
+    else this.waitHead = t.next;
+    if (t.next !== null) t.next.prev = t.prev;
+    else this.waitTail = t.prev;
+    t.prev = t.next = null;
     this.waitCount--;
   }
 
@@ -606,40 +681,44 @@ export class Assembler {
     return f.d0.finAcked || f.d1.finAcked ? "fin" : otherwise;
   }
 
-  private close(f: Flow, reason: CloseReason, at: Stamp, closedAt: FrameMark): void {
+  /**
+   * Closes an open flow and, with `timeWait`, remembers its four-tuple for TIME_WAIT_SECONDS. Not for
+   * a four-tuple reused at once by a new connection, nor for a half-open flow evicted by the limit.
+   */
+  private close(f: Flow, reason: CloseReason, at: Stamp, closedAt: FrameMark, timeWait = true): void {
     if (f.closed) return;
     // Holes left now can never be filled: they are gaps (docs/tcp.md "Gaps").
     this.flushDir(f.d0, at);
     this.flushDir(f.d1, at);
     f.closed = true;
-    f.closedSec = this.nowSec > f.lastSeen.sec ? this.nowSec : f.lastSeen.sec;
     const conn = f.conn;
     conn.closeReason = reason;
     conn.closedAt = closedAt;
     this.stats.open--;
     this.stats.closed[reason]++;
     this.lruUnlink(f);
-    for (const d of [f.d0, f.d1]) {
+    for (let i = 0; i < 2; i++) {
+      const d = i === 0 ? f.d0 : f.d1;
       if (d.ring !== null) this.ringPool -= d.ring.length;
       d.ring = null;
     }
     const h = f.handler;
     f.handler = null;
-    if (reason === "evicted" && !f.established) {
-      // A half-open flow pushed out by the limit (a SYN flood) is not kept in TIME-WAIT: the flood
-      // would hold as many closed flows again as open ones. A later segment of it starts a new flow.
-      this.untable(f);
-      if (h !== null) h.onClose(conn);
-      return;
+    this.untable(f);
+    // A half-open flow pushed out by the limit (a SYN flood) is not kept in TIME-WAIT: the flood
+    // would hold as many closed flows again as open ones. A later segment of it starts a new flow.
+    if (timeWait && !(reason === "evicted" && !f.established)) {
+      // TIME-WAIT: keep the four-tuple and where the streams ended (not the flow) to recognise stragglers.
+      const t = new Tomb(f, this.nowSec > f.lastSeen.sec ? this.nowSec : f.lastSeen.sec);
+      t.chain = this.tombs.get(f.key);
+      this.tombs.set(f.key, t);
+      t.prev = this.waitTail;
+      if (this.waitTail !== null) this.waitTail.next = t;
+      else this.waitHead = t;
+      this.waitTail = t;
+      this.waitCount++;
+      while (this.waitCount > this.limits.maxConnections && this.waitHead !== null) this.forget(this.waitHead);
     }
-    // TIME-WAIT: keep the four-tuple (not the bytes) to recognise stragglers.
-    f.lprev = this.waitTail;
-    f.lnext = null;
-    if (this.waitTail !== null) this.waitTail.lnext = f;
-    else this.waitHead = f;
-    this.waitTail = f;
-    this.waitCount++;
-    while (this.waitCount > this.limits.maxConnections && this.waitHead !== null) this.forget(this.waitHead);
     if (h !== null) h.onClose(conn);
   }
 

@@ -1,8 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
+import v8 from "node:v8";
+import vm from "node:vm";
 import { Assembler, TIME_WAIT_SECONDS } from "../../src/tcp/assembler.js";
 import { WarningLog } from "../../src/common/problems.js";
 import type { Limits } from "../../src/common/limits.js";
+import type { TcpConnection } from "../../src/tcp/types.js";
 import { Script, feed, limits, recording, seqBytes, type Recorder } from "./helpers.js";
 
 const CLIENT = "10.0.0.1:40000";
@@ -513,7 +516,7 @@ test("idle connections expire by capture time, not wall-clock time", () => {
   assert.equal(asm.stats.closed.idle, 1);
 });
 
-test("TIME-WAIT: stragglers within 2 minutes are dropped; after that the four-tuple starts afresh", () => {
+test("TIME-WAIT: stragglers within TIME_WAIT_SECONDS (60 s) are dropped; after that the four-tuple starts afresh", () => {
   const { asm, recs } = setup();
   const s = new Script(CLIENT, SERVER);
   feed(asm, s.segs([...HANDSHAKE, "> FA 1001:5001", "< FA 5001:1002", "> A 1002:5002 dt=5"]));
@@ -528,6 +531,28 @@ test("TIME-WAIT: stragglers within 2 minutes are dropped; after that the four-tu
   const s2 = new Script(CLIENT, SERVER);
   feed(asm2, s2.segs([...HANDSHAKE, "> FA 1001:5001", "< FA 5001:1002", `> A 1002:5002 dt=${TIME_WAIT_SECONDS + 2}`]));
   assert.equal(recs2.length, 2);
+});
+
+test("TIME-WAIT keeps a closed connection's four-tuple, not the connection: lookup finds it only while another holder keeps it", async () => {
+  v8.setFlagsFromString("--expose-gc");
+  const gc = vm.runInNewContext("gc") as () => void;
+  // The correlator's role: it keeps the connections it may still link (here: the one on port 21).
+  const kept: TcpConnection[] = [];
+  const asm = new Assembler((c) => (c.server.port === 21 && kept.push(c), null), limits(), new WarningLog());
+  const held = new Script(CLIENT, SERVER);
+  const other = new Script("10.0.0.1:40001", "10.0.0.2:2000");
+  // Both: handshake (held frames 1-3, other 1-3), FIN both ways (4-5); then each one's final ACK (6).
+  for (const s of [held, other]) feed(asm, s.segs([...HANDSHAKE, "> FA 1001:5001", "< FA 5001:1002"]));
+  assert.equal(asm.stats.open, 0);
+  // A WeakRef target is kept until the current job ends; then a full collection.
+  await new Promise((r) => setImmediate(r));
+  gc();
+  assert.equal(asm.lookup("10.0.0.2", "10.0.0.1", 21, 40000), kept[0], "held elsewhere: found in TIME-WAIT");
+  assert.equal(asm.lookup("10.0.0.2", "10.0.0.1", 2000, 40001), null, "held by nothing else: TIME-WAIT let it go");
+  // Both four-tuples are still remembered: the final ACKs (frame 6 of each) are stragglers, not new connections.
+  for (const s of [held, other]) feed(asm, s.segs(["> A 1002:5002 dt=1"]));
+  assert.equal(asm.stats.lateSegments, 2);
+  assert.equal(asm.stats.connections, 2);
 });
 
 test("lookup finds a connection from either direction (IPv4 and IPv6)", () => {
