@@ -18,6 +18,7 @@ import type {
   TransferReport,
 } from "../report/schema.js";
 import { fmtEndpoint } from "./net.js";
+import { MALFORMED_REPLY_CODE } from "../ftp/reply.js";
 import type { FrameRef } from "./types.js";
 
 /** Capture text in a message is cut to this many characters (renderers escape it later). */
@@ -37,8 +38,7 @@ export function quote(text: string): string {
 
 /** "425 Can't open data connection." (code and cut text). */
 export function replyText(r: ReplyRef): string {
-  // Code 0: a server line without a valid reply code, taken as the command's answer (ftp/types.ts).
-  return r.code === 0 ? `the malformed line ${quote(r.text)}` : `${r.code} ${quote(r.text)}`;
+  return r.code === MALFORMED_REPLY_CODE ? `the malformed line ${quote(r.text)}` : `${r.code} ${quote(r.text)}`;
 }
 
 /** ISO-8601 capture time -> seconds since the epoch (sub-microsecond detail kept); NaN for invalid. */

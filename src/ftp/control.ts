@@ -78,7 +78,7 @@ import type { Side } from "../tcp/types.js";
 import { decodeEprt, decodeEpsvReply, decodeLprt, decodeLpsvReply, decodePasvReply, decodePort } from "./announce.js";
 import { GREETING_REPLY_CODES, TLS_AUTH_MECHANISMS, asciiUpper, isKnownVerb, mayReceive, specificallyReceives } from "./commands.js";
 import { LineFramer } from "./lines.js";
-import { ReplyAssembler, parseReplyLine, type AssembledReply } from "./reply.js";
+import { MALFORMED_REPLY_CODE, ReplyAssembler, parseReplyLine, type AssembledReply } from "./reply.js";
 import { TlsScanner, looksLikeTlsRecord } from "./tls.js";
 import type {
   AnnouncedAddress,
@@ -447,7 +447,7 @@ export class ControlChannel {
     const l = p.malformed!;
     p.malformed = null;
     this.stats.malformedAnswers++;
-    const r: AssembledReply = { code: 0, text: l.text, lines: [l.text], multiline: false, at: l.first, endAt: l.last, unterminated: null };
+    const r: AssembledReply = { code: MALFORMED_REPLY_CODE, text: l.text, lines: [l.text], multiline: false, at: l.first, endAt: l.last, unterminated: null };
     this.lastProtected = null;
     this.completed(p, r, this.emitReply(r, p.cmd, false, true));
   }

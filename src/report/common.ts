@@ -17,6 +17,7 @@ import type {
   TransferReport,
 } from "./schema.js";
 import { SEVERITY_RANK } from "./constants.js";
+import { MALFORMED_REPLY_CODE } from "../ftp/reply.js";
 import type { RenderOptions } from "./options.js";
 
 export const SEVERITIES_DESC: readonly Severity[] = ["high", "medium", "low", "info"];
@@ -427,6 +428,7 @@ export function announcementNote(ch: DataChannelReport): string {
 function announcementAnswer(a: NonNullable<DataChannelReport["announcement"]>): string {
   if (a.accepted) return "";
   if (!a.reply) return " (no reply)";
+  if (a.reply.code === MALFORMED_REPLY_CODE) return " (answered by a malformed line)";
   return a.reply.code >= 400 ? " (refused)" : ` (answered ${a.reply.code})`;
 }
 

@@ -18,6 +18,7 @@
  * they become visible escapes; & < > " ' become entities, which also defuses "]]>".
  */
 import type { Finding, Report, SessionReport, TransferReport, DataChannelReport } from "./schema.js";
+import { MALFORMED_REPLY_CODE } from "../ftp/reply.js";
 import { forXml } from "./escape.js";
 import {
   atOrAbove,
@@ -66,7 +67,7 @@ function transferCase(s: SessionReport, ch: DataChannelReport, t: TransferReport
   const out = [
     `${ch.id} ${ch.mode} ${fmtChannelEndpoints(ch)}`,
     `${t.command}${t.argument ? " " + t.argument : ""}: ${t.status}, ${ch.connection ? fmtBytes(t.bytes) : "bytes not seen (data connection not in the capture)"}${t.announcedSize !== null ? ` of ${fmtBytes(t.announcedSize)} announced` : ""}, ${fmtDuration(t.durationSeconds)}`,
-    ...t.replies.slice(0, 10).map((rp) => `reply ${rp.code === 0 ? "(malformed)" : rp.code} ${rp.text} (frame ${rp.frame})`),
+    ...t.replies.slice(0, 10).map((rp) => `reply ${rp.code === MALFORMED_REPLY_CODE ? "(malformed)" : rp.code} ${rp.text} (frame ${rp.frame})`),
   ];
   if (t.verdict) out.push(`verdict: ${t.verdict}`);
   return {

@@ -95,6 +95,7 @@ export const TimelineEventSchema = z.object({
 });
 
 export const ReplyRefSchema = z.object({
+  /** The reply code; 0 for a server line without a valid code taken as the command's answer (see ftp/reply.ts). */
   code: int(),
   file: nonneg(),
   frame: frameNo(),
@@ -119,7 +120,10 @@ export const AnnouncementSchema = z.object({
   family: z.union([z.literal(4), z.literal(6)]).nullable(),
   error: z.string().nullable(),
   reply: ReplyRefSchema.nullable(),
-  /** True when the server accepted it (2xx; 227/229/228 for passive), false when it refused it (4xx/5xx), null when no reply was seen. */
+  /**
+   * True when the server accepted it (2xx; 227/229/228 for passive), false when it refused it (4xx/5xx)
+   * or answered with a malformed line (no valid reply code: `reply.code` 0), null when no reply was seen.
+   */
   accepted: z.boolean().nullable(),
 });
 
