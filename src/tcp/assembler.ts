@@ -232,7 +232,7 @@ class Flow {
 }
 
 /**
- * What TIME-WAIT keeps of a closed connection (docs/tcp.md "TIME-WAIT"): its four-tuple, where each
+ * What TIME-WAIT keeps of a closed connection (docs/tcp.md "Closing"): its four-tuple, where each
  * direction's stream started and ended (isLate), and the connection for ICMP errors that quote it,
  * held weakly. A few hundred bytes instead of the closed flow with its directions, marks and
  * counters: a busy capture has thousands of connections in TIME-WAIT at any time.
