@@ -242,9 +242,10 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
   if (wanted.size > 0) {
     const missing = [...wanted].filter((id) => !selectedIds.has(id));
     if (missing.length > 0) process.stderr.write(`ftpcap: no session ${missing.join(", ")} (the capture has ${plural(sessionsSeen, "session")})\n`);
-    report = selectSessions(report, keep, selected);
   }
-  const renderOpts = { ...baseRenderOpts, sessionFilter: wanted.size > 0 ? [...wanted].sort(bySessionNo) : [] };
+  const sessionFilter = [...wanted].sort(bySessionNo);
+  if (wanted.size > 0) report = selectSessions(report, keep, selected, sessionFilter);
+  const renderOpts = { ...baseRenderOpts, sessionFilter };
 
   if (interrupted) {
     if (!opts.output) {
@@ -285,9 +286,9 @@ async function run(captures: string[], raw: Record<string, unknown>): Promise<nu
  * only when it covers a kept one. The summary then describes exactly what the report shows
  * (sessions, data channels, transfers, modes, finding counts, worst severity), so the header and the
  * exit code agree with the findings listed; captures and packets stay the whole capture's, like
- * `captures`, `stats`, `warnings` and `complete`.
+ * `captures`, `stats`, `warnings` and `complete`. `summary.sessionFilter` names the sessions asked for.
  */
-function selectSessions(report: Report, keep: (id: string) => boolean, t: Tally): Report {
+function selectSessions(report: Report, keep: (id: string) => boolean, t: Tally, ids: string[]): Report {
   // A finding that stands for several sessions (`sessions`: the same low finding repeated) stays when
   // one of them is chosen; other capture-wide findings always stay.
   const findings = report.findings.filter((f) => (f.session !== null ? keep(f.session) : f.sessions === undefined || f.sessions.some(keep)));
@@ -300,6 +301,7 @@ function selectSessions(report: Report, keep: (id: string) => boolean, t: Tally)
       transfers: t.transfers,
       modes: t.modes,
       ...findingCounts(findings),
+      sessionFilter: ids,
     },
     sessions: report.sessions.filter((s) => keep(s.id)),
     findings,

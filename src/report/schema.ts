@@ -317,6 +317,12 @@ export const SummarySchema = z.object({
   findings: z.object({ info: nonneg(), low: nonneg(), medium: nonneg(), high: nonneg() }),
   /** Highest finding severity, or null for none. */
   worstSeverity: SeveritySchema.nullable(),
+  /**
+   * Present when `--session` chose sessions: the ids asked for, in session order. The counts above
+   * (sessions, data channels, transfers, modes, findings) are then of those sessions; `captures` and
+   * `packets` stay the whole capture's. Absent in a report of every session.
+   */
+  sessionFilter: z.array(z.string()).optional(),
 });
 
 export const ReportSchema = z.object({

@@ -47,18 +47,22 @@ test("--session s2: the summary counts s2 only (1 active session, 7 channels, 7 
     // s2's one finding: cleartext USER/PASS at frames 133 and 136 (s1's, at 6 and 9, is not counted).
     assert.deepEqual(summary.findings, { info: 0, low: 1, medium: 0, high: 0 }, format);
     assert.equal(summary.worstSeverity, "low", format);
+    assert.deepEqual(summary.sessionFilter, ["s2"], `${format}: the report says it was filtered, and to what`);
   }
   const json = JSON.parse(ftpcap([f, "-f", "json", "--session", "s2", "--fail-on", "none"]).out);
   assert.deepEqual(json.findings.map((x: { frames: number[] }) => x.frames), [[133, 136]]);
   assert.equal(json.stats.packets, 254);
 });
 
-test("--session naming every session gives the unfiltered summary (same counts, same order)", (t) => {
+test("--session naming every session gives the unfiltered summary (same counts, same order) and says it was filtered", (t) => {
   const f = publicCapture(FIREWALL);
   if (!f) return t.skip("no public captures");
   const all = JSON.parse(ftpcap([f, "-f", "json", "--fail-on", "none"]).out);
   const both = JSON.parse(ftpcap([f, "-f", "json", "--fail-on", "none", "--session", "s2,s1"]).out);
-  assert.deepEqual(both.summary, all.summary);
+  const { sessionFilter, ...counts } = both.summary;
+  assert.deepEqual(sessionFilter, ["s1", "s2"], "in session order");
+  assert.deepEqual(counts, all.summary);
+  assert.equal("sessionFilter" in all.summary, false, "absent when every session is reported");
   assert.equal(all.summary.sessions, 2);
   assert.deepEqual(all.summary.modes, { passive: 1, active: 1 });
 });
@@ -154,5 +158,6 @@ test("--session with an id the capture lacks names it once, with the capture's s
     const r = ftpcap([f, "-f", format, "--session", "s2,s5", "--fail-on", "none"]);
     assert.equal(r.code, 0, r.err);
     assert.equal(r.err, "ftpcap: no session s5 (the capture has 2 sessions)\n", format);
+    if (format === "json") assert.deepEqual(JSON.parse(r.out).summary.sessionFilter, ["s2", "s5"], "the ids asked for, found or not");
   }
 });
