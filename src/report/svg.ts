@@ -123,8 +123,19 @@ export function renderSvgLadder(s: SessionReport, index: number, maxEvents = REN
     const trouble = isTroubleEvent(ev) || isFailureReply(ev);
     const dataClass = `d${Math.max(0, topic?.index ?? 0) % DATA_COLORS}`;
     const cls = trouble ? "bad" : onData ? dataClass : ev.from === "client" ? "c2s" : "s2c";
+    // The note column is cut to NOTE_CHARS; the row's tooltip carries it whole.
+    let note = "";
+    const ann = channelForAnnouncement(s, ev);
+    if (ann) note = announcementNote(ann);
+    else if (onData && !seen.has(carrier)) {
+      seen.add(carrier);
+      const dc = topic?.channel;
+      if (dc) note = `${dc.id} ${dataChannelNote(s, dc)}`;
+    }
     out.push(`<g class="ev${onData ? " data" : ""}">`);
-    out.push(`<title>${forSvgText(`frame ${ev.frame} · ${fmtOffset(ev.offset)} s · ${ev.lane} · ${ev.kind}\n${ev.summary}`, 600)}</title>`);
+    // One line each (escaped on its own: a newline inside the summary stays a visible "\n").
+    const tip = [`frame ${ev.frame} · ${fmtOffset(ev.offset)} s · ${ev.lane} · ${ev.kind}`, ev.summary, ...(note ? [note] : [])];
+    out.push(`<title>${tip.map((t) => forSvgText(t, 600)).join("\n")}</title>`);
     out.push(`<text x="${X_FRAME}" y="${y}" class="fr" text-anchor="end">${ev.frame}</text>`);
     out.push(`<text x="${X_TIME}" y="${y}" class="tm" text-anchor="end">${forSvgText(fmtOffset(ev.offset), 20)}</text>`);
     out.push(`<text x="${X_LANE}" y="${y}" class="ln${ev.lane === "control" ? "" : " " + dataClass}">${forSvgText(ev.lane === "control" ? "ctl" : ev.lane, 6)}</text>`);
@@ -141,14 +152,6 @@ export function renderSvgLadder(s: SessionReport, index: number, maxEvents = REN
       out.push(`<line x1="${x1}" y1="${y - 4}" x2="${x2}" y2="${y - 4}" class="a ${cls}${onData ? " dash" : ""}" marker-end="url(#${p}${cls})"/>`);
       const lx = ev.from === "client" ? X_CLIENT + 10 : X_SERVER - 10;
       out.push(`<text x="${lx}" y="${y - 7}" class="lb ${cls}"${ev.from === "server" ? ' text-anchor="end"' : ""}>${label}</text>`);
-    }
-    let note = "";
-    const ann = channelForAnnouncement(s, ev);
-    if (ann) note = announcementNote(ann);
-    else if (onData && !seen.has(carrier)) {
-      seen.add(carrier);
-      const dc = topic?.channel;
-      if (dc) note = `${dc.id} ${dataChannelNote(s, dc)}`;
     }
     if (note) out.push(`<text x="${X_NOTE}" y="${y}" class="nt">${forSvgText(note, NOTE_CHARS)}</text>`);
     out.push("</g>");

@@ -12,7 +12,7 @@ import { render } from "../../src/report/index.js";
 import { renderOptions } from "../../src/report/options.js";
 import { Capture, Flow, tempDir } from "../robustness/helpers.js";
 
-test("a PORT answered by the malformed line '2OO PORT ok' (frame 10) reads 'd1 → 192.0.2.10:50000 (answered by a malformed line)' under the PORT at frame 9 in table, markdown and html", async () => {
+test("a PORT answered by the malformed line '2OO PORT ok' (frame 10) reads 'd1 → 192.0.2.10:50000 (answered by a malformed line)' under the PORT at frame 9 in table, markdown and html (whole in the HTML row's tooltip, one line per part)", async () => {
   const cap = new Capture();
   const ctl = new Flow(cap, "192.0.2.10", "198.51.100.20", 40000, 21).handshake();
   ctl.s("220 ready\r\n").c("USER u\r\n").s("331 pw\r\n").c("PASS p\r\n").s("230 ok\r\n");
@@ -32,8 +32,9 @@ test("a PORT answered by the malformed line '2OO PORT ok' (frame 10) reads 'd1 �
     assert.match(out("table"), /↳ → 192\.0\.2\.10:50000 \(answered by a malformed line\)/);
     // Markdown's sequence diagram writes → and : as #8594; and #58;.
     assert.match(out("markdown"), /Note left of C: d1 #8594; 192\.0\.2\.10#58;50000 \(answered by a malformed line\)/);
-    // The HTML ladder's notes are cut to 38 characters (report/svg.ts NOTE_CHARS).
+    // The HTML ladder's notes are cut to 38 characters (report/svg.ts NOTE_CHARS); the row's tooltip has it whole.
     assert.match(out("html"), /class="nt">d1 → 192\.0\.2\.10:50000 \(answered by a …</);
+    assert.match(out("html"), /<title>frame 9 · [^<]*\nd1 → 192\.0\.2\.10:50000 \(answered by a malformed line\)<\/title>/);
     for (const format of ["table", "markdown", "html"] as const) assert.doesNotMatch(out(format), /answered 0/, format);
   } finally {
     t.done();
