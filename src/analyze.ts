@@ -179,8 +179,10 @@ function applyVerdicts(r: SessionReport, verdicts: Map<string, string>): void {
   }
 }
 
-/** Summary counters, kept as sessions complete (the sessions themselves may not be kept). */
-/** The summary's per-session counters; the CLI keeps one more for the sessions --session selects. */
+/**
+ * The summary's per-session counters, kept as sessions complete (the sessions themselves may not be
+ * kept); the CLI keeps one more for the sessions --session selects.
+ */
 export interface Tally {
   sessions: number;
   dataChannels: number;

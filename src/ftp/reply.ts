@@ -42,13 +42,13 @@ export type ParsedReplyLine = { ok: true; code: number; sep: " " | "-" | ""; tex
 
 const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39;
 
-/** `ddd text` / `ddd-text` / `ddd` -> code, separator, text after the separator. */
 /**
  * The code a server line without a valid reply code carries when it is taken as a command's answer
  * (FtpReply.malformed): 0, through the pipeline and into reports, where renderers name it.
  */
 export const MALFORMED_REPLY_CODE = 0;
 
+/** `ddd text` / `ddd-text` / `ddd` -> code, separator, text after the separator. */
 export function parseReplyLine(line: string): ParsedReplyLine {
   let d = 0;
   while (d < line.length && d < 4 && isDigit(line.charCodeAt(d))) d++;
