@@ -9,8 +9,10 @@ import { join } from "node:path";
 import { getHeapStatistics } from "node:v8";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
+import assert from "node:assert/strict";
 import { pcapFile, PcapWriter, TCP, tcpFrame, type TcpSpec } from "../../scripts/lib/pcap-writer.js";
-import type { Report } from "../../src/report/schema.js";
+import { analyzeFiles } from "../../src/analyze.js";
+import { ReportSchema, type Report } from "../../src/report/schema.js";
 
 export interface Rec {
   ts: number;
@@ -108,6 +110,19 @@ export function tempDir(prefix = "ftpcap-robust-"): { dir: string; file: (name: 
     },
     done: () => rmSync(dir, { recursive: true, force: true }),
   };
+}
+
+/** The report of a capture built in memory (through a temp file), checked against the report schema. */
+export async function analyzeBytes(bytes: Uint8Array, name = "x.pcap"): Promise<Report> {
+  const t = tempDir();
+  try {
+    const report = await analyzeFiles([t.file(name, bytes)]);
+    const v = ReportSchema.safeParse(report);
+    assert.ok(v.success, v.success ? "" : JSON.stringify(v.error.issues.slice(0, 3)));
+    return report;
+  } finally {
+    t.done();
+  }
 }
 
 /** A PcapWriter streaming to a file (for the million-packet captures). */

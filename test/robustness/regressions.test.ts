@@ -5,24 +5,10 @@
  */
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { analyzeFiles } from "../../src/analyze.js";
-import { ReportSchema } from "../../src/report/schema.js";
-import { Capture, Flow, tempDir } from "./helpers.js";
+import { Capture, Flow, analyzeBytes, tempDir } from "./helpers.js";
 
 const C = "192.0.2.10";
 const S = "198.51.100.20";
-
-async function analyzeBytes(bytes: Uint8Array, name = "x.pcap") {
-  const t = tempDir();
-  try {
-    const report = await analyzeFiles([t.file(name, bytes)]);
-    const v = ReportSchema.safeParse(report);
-    assert.ok(v.success, v.success ? "" : JSON.stringify(v.error.issues.slice(0, 3)));
-    return report;
-  } finally {
-    t.done();
-  }
-}
 
 test("150 reply announcing more bytes than 2^53 (fuzz seed 1 #77): announcedSize stays null, report validates", async () => {
   const cap = new Capture();
