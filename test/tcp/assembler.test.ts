@@ -1,12 +1,11 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import v8 from "node:v8";
-import vm from "node:vm";
 import { Assembler, TIME_WAIT_SECONDS } from "../../src/tcp/assembler.js";
 import { WarningLog } from "../../src/common/problems.js";
 import type { Limits } from "../../src/common/limits.js";
 import type { TcpConnection } from "../../src/tcp/types.js";
 import { Script, feed, limits, recording, seqBytes, type Recorder } from "./helpers.js";
+import { gc } from "../robustness/helpers.js";
 
 const CLIENT = "10.0.0.1:40000";
 const SERVER = "10.0.0.2:21";
@@ -534,8 +533,6 @@ test("TIME-WAIT: stragglers within TIME_WAIT_SECONDS (60 s) are dropped; after t
 });
 
 test("TIME-WAIT keeps a closed connection's four-tuple, not the connection: lookup finds it only while another holder keeps it", async () => {
-  v8.setFlagsFromString("--expose-gc");
-  const gc = vm.runInNewContext("gc") as () => void;
   // The correlator's role: it keeps the connections it may still link (here: the one on port 21).
   const kept: TcpConnection[] = [];
   const asm = new Assembler((c) => (c.server.port === 21 && kept.push(c), null), limits(), new WarningLog());
